@@ -1,0 +1,92 @@
+"""Resolve a model name to a ready-to-use generator: shipped, a local folder or file, or a Hub repo id."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from . import hub
+from .checkpoints import CONFIG_FILE, WEIGHTS_FILE, CheckpointError, load_generator, read_config
+from .legacy import infer_model, read_state_file
+
+
+def shipped_dir() -> Path:
+    """checkpoints/ beside the package (GAN_PLAYGROUND_CHECKPOINTS overrides it)."""
+    override = os.environ.get("GAN_PLAYGROUND_CHECKPOINTS")
+    return Path(override) if override else Path(__file__).resolve().parent.parent / "checkpoints"
+
+
+def list_models(kind: str | None = None) -> list[str]:
+    """Names of the shipped checkpoints (optionally of one kind), sorted."""
+    names = []
+    root = shipped_dir()
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
+        if not (folder / CONFIG_FILE).exists() or not (folder / WEIGHTS_FILE).exists():
+            continue
+        try:
+            folder_kind = read_config(folder)["kind"]
+        except CheckpointError:
+            continue
+        if kind is None or folder_kind == kind:
+            names.append(folder.name)
+    return names
+
+
+def resolve(name: str) -> Path:
+    """A shipped name, an existing path, or a Hub repo id (downloaded or taken from the Hub cache)."""
+    name = str(name)
+    if name in list_models():
+        return shipped_dir() / name
+    path = Path(name).expanduser()
+    if path.exists():
+        return path
+    if hub.looks_like_repo_id(name):
+        return hub.download_checkpoint(name)
+    shipped = ", ".join(list_models()) or "none"
+    raise CheckpointError(f"{name!r}: no shipped model, file or folder of that name, and not a Hub repo id "
+                          f"(shipped: {shipped})")
+
+
+def load(name: str):
+    """An ``ImageGenerator`` (dcgan, cgan) or a ``SketchTranslator`` (pix2pix), on the CPU in inference mode."""
+    from .generate import ImageGenerator
+    from .translate import SketchTranslator
+
+    path = resolve(name)
+    if path.is_dir() and (path / CONFIG_FILE).exists() and "kind" in _json_keys(path / CONFIG_FILE):
+        payload, module = load_generator(path)
+        folder = path
+    else:
+        payload, module, folder = _load_foreign(path)
+    kind = payload["kind"]
+    wrapper = SketchTranslator if kind == "pix2pix" else ImageGenerator
+    return wrapper(name=str(name), payload=payload, module=module, folder=folder)
+
+
+def _json_keys(path: Path) -> set:
+    import json
+
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return set()
+    return set(payload) if isinstance(payload, dict) else set()
+
+
+def _load_foreign(path: Path):
+    """A .pth / .safetensors file, or a folder (e.g. a Hub repo) holding exactly one such file."""
+    import dataclasses
+
+    from .checkpoints import load_weights_into
+    from .models import MODEL_KINDS
+
+    if path.is_dir():
+        candidates = sorted(p for p in path.iterdir() if p.suffix in (".safetensors", ".pth", ".pt", ".bin"))
+        if len(candidates) != 1:
+            raise CheckpointError(f"{path}: expected config.json + model.safetensors, or exactly one weights "
+                                  f"file, found {[p.name for p in candidates] or 'none'}")
+        path = candidates[0]
+    kind, config, state = infer_model(read_state_file(path), path)
+    module = MODEL_KINDS[kind][1](config)
+    load_weights_into(module, state, path)
+    payload = {"kind": kind, "model": dataclasses.asdict(config), "source": f"foreign weights {path.name}"}
+    return payload, module.eval(), None

@@ -1,0 +1,141 @@
+"""The pix2pix U-Net generator and 70x70 PatchGAN discriminator (Isola et al. 2017).
+
+Attribute names and nesting follow the reference implementation (junyanz/pytorch-CycleGAN-and-pix2pix,
+``models/networks.py``): a ``UnetGenerator`` whose ``model`` is the outermost skip block, each block holding
+``self.model = nn.Sequential(...)``, so reference ``latest_net_G.pth`` files load with strict keys.
+With batch norm the convolutions next to a norm layer have no bias; with (affine-free) instance norm they do.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+NORMS = ("batch", "instance", "none")
+INFERENCE_MODES = ("paper", "eval")
+
+
+@dataclass
+class Pix2PixConfig:
+    input_channels: int = 3
+    output_channels: int = 3
+    depth: int = 8  # number of 2x downsamplings ("num_downs"); inputs must be multiples of 2**depth
+    base_width: int = 64  # ngf: channels after the first convolution
+    norm: str = "batch"  # "batch", "instance" or "none"
+    dropout: bool = True  # dropout 0.5 in the three innermost non-innermost blocks
+    # "paper": dropout on and batch statistics at test time (Isola et al. §3.3, the reference default);
+    # "eval": the usual eval mode (running statistics, no dropout)
+    inference_mode: str = "paper"
+    image_size: int = 256  # the size the model was trained at (inputs are resized to it)
+    disc_width: int = 64  # ndf
+    disc_layers: int = 3  # 3 gives the 70x70 PatchGAN
+
+    def __post_init__(self):
+        if self.depth < 5:
+            raise ValueError(f"depth must be at least 5 (the reference U-Net's fixed outer blocks), got {self.depth}")
+        if self.norm not in NORMS:
+            raise ValueError(f"norm must be one of {NORMS}, got {self.norm!r}")
+        if self.inference_mode not in INFERENCE_MODES:
+            raise ValueError(f"inference_mode must be one of {INFERENCE_MODES}, got {self.inference_mode!r}")
+
+
+def norm_layer_for(norm: str):
+    if norm == "batch":
+        return functools.partial(nn.BatchNorm2d, affine=True, track_running_stats=True)
+    if norm == "instance":
+        return functools.partial(nn.InstanceNorm2d, affine=False, track_running_stats=False)
+    return lambda channels: nn.Identity()
+
+
+class UnetSkipConnectionBlock(nn.Module):
+    """Downsample, run the inner block, upsample, and concatenate the input (except outermost)."""
+
+    def __init__(self, outer_nc, inner_nc, input_nc=None, submodule=None,
+                 outermost=False, innermost=False, norm="batch", use_dropout=False):
+        super().__init__()
+        self.outermost = outermost
+        norm_layer = norm_layer_for(norm)
+        use_bias = norm != "batch"
+        input_nc = outer_nc if input_nc is None else input_nc
+        downconv = nn.Conv2d(input_nc, inner_nc, kernel_size=4, stride=2, padding=1, bias=use_bias)
+        downrelu, uprelu = nn.LeakyReLU(0.2, True), nn.ReLU(True)
+        if outermost:
+            upconv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, kernel_size=4, stride=2, padding=1)
+            layers = [downconv, submodule, uprelu, upconv, nn.Tanh()]
+        elif innermost:
+            upconv = nn.ConvTranspose2d(inner_nc, outer_nc, kernel_size=4, stride=2, padding=1, bias=use_bias)
+            layers = [downrelu, downconv, uprelu, upconv, norm_layer(outer_nc)]
+        else:
+            upconv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, kernel_size=4, stride=2, padding=1, bias=use_bias)
+            layers = [downrelu, downconv, norm_layer(inner_nc), submodule, uprelu, upconv, norm_layer(outer_nc)]
+            if use_dropout:
+                layers.append(nn.Dropout(0.5))
+        self.model = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.outermost:
+            return self.model(x)
+        return torch.cat([x, self.model(x)], 1)
+
+
+class UnetGenerator(nn.Module):
+    def __init__(self, config: Pix2PixConfig):
+        super().__init__()
+        self.config = config
+        ngf, norm = config.base_width, config.norm
+        block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, innermost=True, norm=norm)
+        for _ in range(config.depth - 5):
+            block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, submodule=block, norm=norm, use_dropout=config.dropout)
+        block = UnetSkipConnectionBlock(ngf * 4, ngf * 8, submodule=block, norm=norm)
+        block = UnetSkipConnectionBlock(ngf * 2, ngf * 4, submodule=block, norm=norm)
+        block = UnetSkipConnectionBlock(ngf, ngf * 2, submodule=block, norm=norm)
+        self.model = UnetSkipConnectionBlock(config.output_channels, ngf, input_nc=config.input_channels,
+                                             submodule=block, outermost=True, norm=norm)
+        self.apply(init_pix2pix_weights)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, input_channels, H, W) in [-1, 1], H and W multiples of 2**depth -> (N, output_channels, H, W)."""
+        multiple = 2 ** self.config.depth
+        if images.shape[-1] % multiple or images.shape[-2] % multiple:
+            raise ValueError(f"input size {tuple(images.shape[-2:])} is not a multiple of {multiple}")
+        return self.model(images)
+
+
+class PatchDiscriminator(nn.Module):
+    """The reference ``NLayerDiscriminator``: a logit per overlapping patch of the (input, output) pair."""
+
+    def __init__(self, config: Pix2PixConfig):
+        super().__init__()
+        self.config = config
+        ndf, norm_layer = config.disc_width, norm_layer_for(config.norm)
+        use_bias = config.norm != "batch"
+        in_channels = config.input_channels + config.output_channels
+        layers: list[nn.Module] = [nn.Conv2d(in_channels, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+        multiplier = 1
+        for n in range(1, config.disc_layers + 1):
+            previous, multiplier = multiplier, min(2 ** n, 8)
+            stride = 2 if n < config.disc_layers else 1
+            layers += [
+                nn.Conv2d(ndf * previous, ndf * multiplier, 4, stride, 1, bias=use_bias),
+                norm_layer(ndf * multiplier),
+                nn.LeakyReLU(0.2, True),
+            ]
+        layers.append(nn.Conv2d(ndf * multiplier, 1, 4, 1, 1))
+        self.model = nn.Sequential(*layers)
+        self.apply(init_pix2pix_weights)
+
+    def forward(self, condition: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
+        return self.model(torch.cat([condition, image], 1))
+
+
+def init_pix2pix_weights(module: nn.Module) -> None:
+    """The reference "normal" initialisation with gain 0.02."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
+        nn.init.normal_(module.weight, 0.0, 0.02)
+        if module.bias is not None:
+            nn.init.zeros_(module.bias)
+    elif isinstance(module, nn.BatchNorm2d):
+        nn.init.normal_(module.weight, 1.0, 0.02)
+        nn.init.zeros_(module.bias)

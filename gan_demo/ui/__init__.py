@@ -1,0 +1,34 @@
+"""The Gradio app: one module per tab, no model code here."""
+from __future__ import annotations
+
+import gradio as gr
+
+from .cgan_tab import build_cgan_tab
+from .common import PIXEL_CSS
+from .dcgan_tab import build_dcgan_tab
+from .registry import ModelRegistry
+
+TITLE = "GAN Playground"
+INTRO = ("Play with generative adversarial networks: a **generator** (the forger) turns noise into images, a "
+         "**discriminator** (the detective) learned to tell them from real ones. Every model here was trained "
+         "with this project's own `train/` module.")
+CREDIT = ("Emoji: All emojis designed by [OpenMoji](https://openmoji.org) – the open-source emoji and icon "
+          "project. License: CC BY-SA 4.0. Digits: MNIST (LeCun, Cortes & Burges).")
+
+# Gradio 6 takes theme and CSS at launch(); app.py and the tests launch with these
+LAUNCH_OPTIONS = {"css": PIXEL_CSS, "theme": gr.themes.Soft()}
+
+
+def build_demo(registry: ModelRegistry | None = None, warm_up: bool = True) -> gr.Blocks:
+    registry = registry or ModelRegistry()
+    if warm_up:
+        registry.warm_up()
+    with gr.Blocks(title=TITLE) as demo:
+        gr.Markdown(f"# {TITLE}\n{INTRO}")
+        with gr.Tab("DCGAN"):
+            build_dcgan_tab(demo, registry)
+        with gr.Tab("Conditional GAN"):
+            build_cgan_tab(demo, registry)
+        gr.Markdown(CREDIT)
+    demo.registry = registry
+    return demo

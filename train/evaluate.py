@@ -1,0 +1,143 @@
+"""`python -m train evaluate NAME`: figures for the model card.
+
+- digit models: per-label accuracy of the project's own MNIST classifier on generated digits (cGAN), and the
+  Fréchet distance between real and generated digits in that classifier's 128-d feature space;
+- every image model: Inception FID and Inception Score (torch-fidelity) when the Inception weights can be
+  had (online, cached, or a local file through --inception-weights).
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+
+import torch
+
+import gan_demo
+from gan_demo import atomic
+from gan_demo.checkpoints import read_config
+
+from .classifier import load_classifier, split_mnist
+from .data import load_image_data
+from .model_card import write_model_card
+from .tasks import to_unit_range
+
+log = logging.getLogger(__name__)
+
+
+def frechet_distance(a: torch.Tensor, b: torch.Tensor) -> float:
+    """||mu_a - mu_b||^2 + Tr(S_a + S_b - 2 (S_a^1/2 S_b S_a^1/2)^1/2), in float64 via symmetric eigensolvers."""
+    a, b = a.double(), b.double()
+    mu_a, mu_b = a.mean(0), b.mean(0)
+    cov_a, cov_b = torch.cov(a.T), torch.cov(b.T)
+    values, vectors = torch.linalg.eigh(cov_a)
+    root_a = vectors @ torch.diag(values.clamp(min=0).sqrt()) @ vectors.T
+    cross = torch.linalg.eigvalsh(root_a @ cov_b @ root_a).clamp(min=0).sqrt().sum()
+    return float((mu_a - mu_b).square().sum() + cov_a.trace() + cov_b.trace() - 2 * cross)
+
+
+@torch.no_grad()
+def features(classifier, images: torch.Tensor) -> torch.Tensor:
+    return torch.cat([classifier.features(chunk) for chunk in images.split(500)])
+
+
+@torch.no_grad()
+def generated_digits(model, per_label: int, seed: int) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """(images in [-1, 1], asked labels or None); cGANs get ``per_label`` images of every class."""
+    classes = model.classes
+    if classes is None:
+        z = model.sample_z(per_label * 10, seed)
+        return torch.cat([model.generate_tensor(chunk) for chunk in z.split(500)]), None
+    labels = torch.arange(len(classes)).repeat_interleave(per_label)
+    z = model.sample_z(len(labels), seed)
+    images = torch.cat([model.generate_tensor(zc, lc) for zc, lc in zip(z.split(500), labels.split(500))])
+    return images, labels
+
+
+def digit_metrics(model, per_label: int, seed: int) -> dict:
+    classifier = load_classifier()
+    data, _, validation = split_mnist()
+    real = to_unit_range(data.images)
+    fake, labels = generated_digits(model, per_label, seed)
+    if fake.shape[1] != 1:
+        fake = fake.mean(1, keepdim=True)
+    metrics = {}
+    if labels is not None:
+        predictions = torch.cat([classifier(chunk).argmax(1) for chunk in fake.split(500)])
+        per_class = {name: round((predictions[labels == i] == i).float().mean().item(), 4)
+                     for i, name in enumerate(model.classes)}
+        metrics["label accuracy"] = {
+            "value": round((predictions == labels).float().mean().item(), 4), "per_class": per_class,
+            "note": f"the project's MNIST classifier agrees with the asked label ({per_label} images per label, "
+                    f"seed {seed}; the classifier scores {read_classifier_accuracy()} on held-out real digits)"}
+    real_features, fake_features = features(classifier, real), features(classifier, fake)
+    half = len(real_features) // 2
+    shuffled = real_features[torch.randperm(len(real_features), generator=torch.Generator().manual_seed(seed))]
+    metrics["classifier Fréchet distance"] = {
+        "value": round(frechet_distance(real_features, fake_features), 2),
+        "note": f"{len(fake)} generated vs {len(real)} real digits in the classifier's 128-d feature space; "
+                f"real vs real (two halves) = {frechet_distance(shuffled[:half], shuffled[half:]):.2f}"}
+    return metrics
+
+
+def read_classifier_accuracy() -> str:
+    from .classifier import CLASSIFIER_DIR
+
+    import json
+
+    return str(json.loads((CLASSIFIER_DIR / "config.json").read_text())["validation_accuracy"])
+
+
+def inception_metrics(model, data_name: str, samples: int, seed: int, weights) -> dict:
+    """FID and IS through torch-fidelity; an honest note when the Inception weights cannot be had."""
+    try:
+        import torch_fidelity
+    except ImportError:
+        return {"Inception FID / IS": {"value": "not computed", "note": "pip install torch-fidelity"}}
+    real = load_image_data(data_name, model.image_size).images
+    fake, _ = generated_digits(model, max(1, samples // 10), seed) if model.classes else \
+        (torch.cat([model.generate_tensor(c) for c in model.sample_z(samples, seed).split(500)]), None)
+    fake_uint8 = fake.clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)
+    rgb = (lambda t: t.expand(-1, 3, -1, -1) if t.shape[1] == 1 else t)
+    try:
+        result = torch_fidelity.calculate_metrics(
+            input1=TensorImages(rgb(fake_uint8)), input2=TensorImages(rgb(real)), fid=True, isc=True,
+            feature_extractor_weights_path=str(weights) if weights else None, verbose=False, cuda=False)
+    except Exception as error:  # offline without the weights file: the download fails
+        return {"Inception FID / IS": {"value": "not computed",
+                                       "note": f"Inception weights unavailable ({type(error).__name__}); "
+                                               "run online or pass --inception-weights FILE"}}
+    return {"Inception FID": round(result["frechet_inception_distance"], 2),
+            "Inception Score": round(result["inception_score_mean"], 3)}
+
+
+class TensorImages(torch.utils.data.Dataset):
+    """uint8 (N, 3, H, W) as the dataset torch-fidelity expects."""
+
+    def __init__(self, images: torch.Tensor):
+        self.images = images
+
+    def __len__(self):
+        return len(self.images)
+
+    def __getitem__(self, index):
+        return self.images[index]
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    model = gan_demo.load(args.name)
+    if model.folder is None or model.kind == "pix2pix":
+        raise ValueError(f"{args.name}: evaluate measures DCGAN / cGAN checkpoint folders "
+                         "(pix2pix figures come from `python -m train pix2pix-eval`)")
+    payload = read_config(model.folder)
+    data_name = payload.get("training", {}).get("options", {}).get("data", "")
+    metrics = dict(payload.get("metrics", {}))
+    if data_name in ("mnist", "fashion-mnist") and model.channels == 1:
+        per_label = args.samples // 10 if model.classes is None else args.samples
+        metrics.update(digit_metrics(model, per_label, args.seed) if data_name == "mnist" else {})
+    metrics.update(inception_metrics(model, data_name, args.samples, args.seed, args.inception_weights))
+    payload["metrics"] = metrics
+    atomic.write_json(model.folder / "config.json", payload)
+    write_model_card(model.folder)
+    for key, value in metrics.items():
+        log.info("%s: %s", key, value["value"] if isinstance(value, dict) else value)
+    return 0

@@ -1,0 +1,61 @@
+"""`python -m train dcgan|cgan`: build the task from the flags, train it, optionally push it."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+from gan_demo.models import MODEL_KINDS
+
+from .augment import parse_policy
+from .data import load_image_data
+from .loop import TrainOptions, fit
+from .tasks import ImageGANTask
+
+log = logging.getLogger(__name__)
+
+
+def default_augment(data_name: str) -> str:
+    """Digits are not recoloured (colour jitter on greyscale only shifts brightness); colour data is."""
+    return "translation,cutout" if data_name in ("mnist", "fashion-mnist") else "color,translation,cutout"
+
+
+def build_image_task(args: argparse.Namespace, data) -> ImageGANTask:
+    config_class, generator_class, discriminator_class = MODEL_KINDS[args.command]
+    fields = dict(latent_dim=100, channels=int(data.images.shape[1]), image_size=args.image_size,
+                  base_width=args.width)
+    if args.command == "cgan":
+        if data.labels is None:
+            raise ValueError(f"--data {args.data}: a conditional GAN needs labelled data (mnist, fashion-mnist)")
+        fields.update(num_classes=len(data.class_names), class_names=data.class_names,
+                      embed_dim=args.embed_dim, label_input=args.label_input)
+    config = config_class(**fields)
+    return ImageGANTask(args.command, config, generator_class(config), discriminator_class(config),
+                        augment=parse_policy(args.augment))
+
+
+def run_image_gan(args: argparse.Namespace) -> int:
+    args.image_size = args.image_size or (28 if args.data in ("mnist", "fashion-mnist") else 64)
+    args.augment = args.augment if args.augment is not None else default_augment(args.data)
+    parse_policy(args.augment)  # a typo fails before the data is loaded
+    options = TrainOptions(epochs=args.epochs, batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr,
+                           ema_decay=args.ema_decay, save_every=args.save_every, max_steps=args.max_steps,
+                           device=args.device, seed=args.seed, compile=args.compile, command=args.command_line,
+                           extra={"data": args.data, "augment": args.augment})
+    if args.dry_run:
+        print(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=2))
+        return 0
+    data = load_image_data(args.data, args.image_size, args.channels)
+    log.info("data: %s — %d images of %s", data.source, len(data), tuple(data.images.shape[1:]))
+    task = build_image_task(args, data)
+    from .cli import save_run_options
+
+    if not args.resume:
+        save_run_options(args)
+    fit(task, data, options, args.out, resume=args.resume, show_progress=not args.quiet)
+    log.info("checkpoint written to %s", args.out)
+    if args.push_to_hub:
+        from gan_demo.hub import push_checkpoint
+
+        log.info("uploaded: %s", push_checkpoint(args.out, args.push_to_hub))
+    return 0
