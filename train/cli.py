@@ -49,7 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--label-input", choices=("projection", "maps"), default="projection",
                              help="how D sees the label")
             sub.add_argument("--embed-dim", type=int, default=50)
-    # PIX2PIX_PARSER
+    from .pix2pix_cli import add_pix2pix_parser
+
+    add_pix2pix_parser(commands, add_common_training_flags)
     evaluate = commands.add_parser("evaluate", help="measure a checkpoint and write the figures into its card")
     evaluate.add_argument("name", help="shipped name, folder or Hub repo id")
     evaluate.add_argument("--samples", type=int, default=1000, help="images per class (cGAN) or in all")
@@ -105,8 +107,9 @@ def resolve_resume(args: argparse.Namespace) -> argparse.Namespace:
         if not run_file.exists():
             raise FileNotFoundError(f"--resume: {run_file} not found; start a new run without --resume")
         saved = json.loads(run_file.read_text())
+        args.command_line = f"{saved['command_line']} ; resumed with: {args.command_line}"
         for key, value in saved.items():
-            if key not in RESUMABLE_OVERRIDES and key not in ("resume", "out", "command_line", "dry_run", "quiet"):
+            if key not in RESUMABLE_OVERRIDES + ("resume", "out", "command_line", "dry_run", "quiet"):
                 setattr(args, key, value)
     return args
 

@@ -41,6 +41,10 @@ class ImageData:
     def __len__(self) -> int:
         return len(self.images)
 
+    def to(self, device) -> "ImageData":
+        labels = self.labels.to(device) if self.labels is not None else None
+        return ImageData(self.images.to(device), labels, self.class_names, self.source, self.credit)
+
 
 def cache_dir() -> Path:
     root = os.environ.get("GAN_PLAYGROUND_CACHE") or Path.home() / ".cache" / "gan_playground"

@@ -5,6 +5,8 @@ import argparse
 import json
 import logging
 
+import torch
+
 from gan_demo.models import MODEL_KINDS
 
 from .augment import parse_policy
@@ -47,6 +49,7 @@ def run_image_gan(args: argparse.Namespace) -> int:
         return 0
     data = load_image_data(args.data, args.image_size, args.channels)
     log.info("data: %s — %d images of %s", data.source, len(data), tuple(data.images.shape[1:]))
+    torch.manual_seed(args.seed)  # the initial weights depend on the seed alone
     task = build_image_task(args, data)
     from .cli import save_run_options
 

@@ -22,7 +22,6 @@ from gan_demo.checkpoints import save_checkpoint
 from gan_demo.images import tensor_grid
 
 from . import distributed
-from .data import ImageData
 from .model_card import write_model_card
 
 STATE_FILE = "training/state.pt"
@@ -60,7 +59,7 @@ def resolve_device(name: str) -> torch.device:
     return device
 
 
-def fit(task, data: ImageData, options: TrainOptions, out: Path, resume: bool = False,
+def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
         should_stop=lambda: False, on_progress=None, show_progress: bool = True) -> Path:
     """Train ``task`` on ``data``; returns the run folder. ``on_progress(step, stats, grid)`` sees each save."""
     out = Path(out)
@@ -90,11 +89,11 @@ def fit(task, data: ImageData, options: TrainOptions, out: Path, resume: bool = 
     if options.compile:
         task.generator, task.discriminator = torch.compile(task.generator), torch.compile(task.discriminator)
 
-    images = data.images.to(device)
-    labels = data.labels.to(device) if data.labels is not None else None
-    steps_per_epoch = len(images) // (options.batch_size * world)
+    on_device = data.to(device)  # small datasets live on the training device as uint8; batches index them
+    task.prepare(on_device)
+    steps_per_epoch = len(on_device) // (options.batch_size * world)
     if steps_per_epoch == 0:
-        raise ValueError(f"{len(images)} images are fewer than one batch of {options.batch_size * world}")
+        raise ValueError(f"{len(on_device)} images are fewer than one batch of {options.batch_size * world}")
     total_steps = options.epochs * steps_per_epoch
     if options.max_steps:
         total_steps = min(total_steps, options.max_steps)
@@ -120,13 +119,13 @@ def fit(task, data: ImageData, options: TrainOptions, out: Path, resume: bool = 
 
     while progress["step"] < total_steps and not should_stop():
         epoch = progress["epoch"]
-        order = torch.randperm(len(images), generator=torch.Generator().manual_seed(options.seed * 100003 + epoch))
+        order = torch.randperm(len(on_device), generator=torch.Generator().manual_seed(options.seed * 100003 + epoch))
         shard = order[rank::world].to(device)
         for index in range(progress["step_in_epoch"], steps_per_epoch):
             if progress["step"] >= total_steps or should_stop():
                 break
             batch_idx = shard[index * options.batch_size:(index + 1) * options.batch_size]
-            batch = task.make_batch(images[batch_idx], labels[batch_idx] if labels is not None else None)
+            batch = task.make_batch(on_device, batch_idx)
             stats = train_step(task, batch, opt_g, opt_d, fast)
             if ema is not None:
                 update_ema(ema, generator, options.ema_decay, progress["step"])
@@ -194,7 +193,7 @@ def sample_image(task, generator: nn.Module):
     return grid
 
 
-def write_run(out: Path, task, options: TrainOptions, data: ImageData, progress: dict, generator, discriminator,
+def write_run(out: Path, task, options: TrainOptions, data, progress: dict, generator, discriminator,
               ema, opt_g, opt_d, grid, epoch_done: bool) -> None:
     """Resume state first, then the checkpoint folder (config.json last), then the card."""
     state = {

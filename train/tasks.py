@@ -26,8 +26,9 @@ class ImageGANTask:
         self.conditional = kind == "cgan"
         self.augment = augment
 
-    def make_batch(self, images: torch.Tensor, labels: torch.Tensor | None) -> dict:
-        return {"real": to_unit_range(images), "labels": labels}
+    def make_batch(self, data, indices: torch.Tensor) -> dict:
+        labels = data.labels[indices] if data.labels is not None else None
+        return {"real": to_unit_range(data.images[indices]), "labels": labels}
 
     def sample_inputs(self, n: int, device) -> tuple[torch.Tensor, torch.Tensor | None]:
         z = torch.randn(n, self.config.latent_dim, device=device)
@@ -41,21 +42,24 @@ class ImageGANTask:
         images = diff_augment(images, self.augment)
         return self.discriminator(images, labels) if self.conditional else self.discriminator(images)
 
+    def prepare(self, data) -> None:
+        """Nothing to precompute: the sample grid comes from a fixed z."""
+
     def discriminator_loss(self, batch: dict) -> tuple[torch.Tensor, dict]:
+        """Also leaves the fakes (with their graph) in ``batch`` for the G step, as pytorch/examples does."""
         real, labels = batch["real"], batch["labels"]
         z, fake_labels = self.sample_inputs(real.shape[0], real.device)
-        with torch.no_grad():
-            fake = self.generate(self.generator, z, fake_labels)
+        fake = self.generate(self.generator, z, fake_labels)
+        batch["fake"], batch["fake_labels"] = fake, fake_labels
         real_logits = self.judge(real, labels)
-        fake_logits = self.judge(fake, fake_labels)
+        fake_logits = self.judge(fake.detach(), fake_labels)
         loss = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
         stats = {"D(x)": torch.sigmoid(real_logits.detach().float()).mean(),
                  "D(G(z))": torch.sigmoid(fake_logits.detach().float()).mean()}
         return loss, stats
 
     def generator_loss(self, batch: dict) -> tuple[torch.Tensor, dict]:
-        z, labels = self.sample_inputs(batch["real"].shape[0], batch["real"].device)
-        fake_logits = self.judge(self.generate(self.generator, z, labels), labels)
+        fake_logits = self.judge(batch["fake"], batch["fake_labels"])
         return F.softplus(-fake_logits).mean(), {}
 
     def fixed_inputs(self, device) -> tuple[torch.Tensor, torch.Tensor | None]:
@@ -92,3 +96,68 @@ class ImageGANTask:
         for norm in norms:
             norm.momentum = 0.1
         generator.eval()
+
+
+class Pix2PixTask:
+    """Isola et al. 2017: conditional PatchGAN loss + L1 to the target (weight 100), random jitter and mirroring."""
+
+    kind = "pix2pix"
+
+    def __init__(self, config, generator: nn.Module, discriminator: nn.Module, l1_weight: float = 100.0,
+                 jitter: float = 1.125):
+        self.config, self.generator, self.discriminator = config, generator, discriminator
+        self.l1_weight, self.jitter = l1_weight, jitter
+        self.fixed: tuple[torch.Tensor, torch.Tensor] | None = None
+
+    def prepare(self, data) -> None:
+        """Eight training pairs (first stroke variant) for the per-epoch grid: sketch | output | target."""
+        picks = torch.linspace(0, len(data) - 1, 8).long().to(data.targets.device)
+        self.fixed = (to_unit_range(data.sketches[picks, 0]), to_unit_range(data.targets[picks]))
+
+    def make_batch(self, data, indices: torch.Tensor) -> dict:
+        variant = torch.randint(0, data.sketches.shape[1], (len(indices),), device=indices.device)
+        sketches = to_unit_range(data.sketches[indices, variant])
+        targets = to_unit_range(data.targets[indices])
+        sketches, targets = self.jitter_pair(sketches, targets)
+        return {"sketches": sketches, "targets": targets}
+
+    def jitter_pair(self, sketches: torch.Tensor, targets: torch.Tensor):
+        """The same random enlargement-and-crop and mirroring for both images of a pair."""
+        size = sketches.shape[-1]
+        big = round(size * self.jitter)
+        pair = torch.cat([sketches, targets], dim=1)
+        if big > size:
+            pair = F.interpolate(pair, size=(big, big), mode="bilinear", align_corners=False)
+            tops = torch.randint(0, big - size + 1, (len(pair),)).tolist()
+            lefts = torch.randint(0, big - size + 1, (len(pair),)).tolist()
+            pair = torch.stack([p[:, t:t + size, l:l + size] for p, t, l in zip(pair, tops, lefts)])
+        flip = torch.rand(len(pair), device=pair.device) < 0.5
+        pair = torch.where(flip[:, None, None, None], pair.flip(-1), pair)
+        return pair[:, :sketches.shape[1]].contiguous(), pair[:, sketches.shape[1]:].contiguous()
+
+    def discriminator_loss(self, batch: dict) -> tuple[torch.Tensor, dict]:
+        sketches, targets = batch["sketches"], batch["targets"]
+        batch["fake"] = fake = self.generator(sketches)
+        real_logits = self.discriminator(sketches, targets)
+        fake_logits = self.discriminator(sketches, fake.detach())
+        ones, zeros = torch.ones_like(real_logits), torch.zeros_like(fake_logits)
+        loss = 0.5 * (F.binary_cross_entropy_with_logits(real_logits, ones)
+                      + F.binary_cross_entropy_with_logits(fake_logits, zeros))
+        return loss, {"D(x)": torch.sigmoid(real_logits.detach().float()).mean(),
+                      "D(G(z))": torch.sigmoid(fake_logits.detach().float()).mean()}
+
+    def generator_loss(self, batch: dict) -> tuple[torch.Tensor, dict]:
+        fake_logits = self.discriminator(batch["sketches"], batch["fake"])
+        adversarial = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+        l1 = (batch["fake"] - batch["targets"]).abs().mean()
+        return adversarial + self.l1_weight * l1, {"L1": l1.detach()}
+
+    def grid_columns(self) -> int:
+        return 3
+
+    def sample_grid(self, generator: nn.Module) -> torch.Tensor:
+        sketches, targets = self.fixed
+        outputs = generator(sketches)
+        rows = [torch.stack([s.expand(3, -1, -1), o, t]) for s, o, t in zip(sketches, outputs.float(), targets)]
+        return torch.cat(rows)
+

@@ -6,6 +6,7 @@ import gradio as gr
 from .cgan_tab import build_cgan_tab
 from .common import PIXEL_CSS
 from .dcgan_tab import build_dcgan_tab
+from .pix2pix_tab import build_pix2pix_tab
 from .registry import ModelRegistry
 
 TITLE = "GAN Playground"
@@ -29,6 +30,8 @@ def build_demo(registry: ModelRegistry | None = None, warm_up: bool = True) -> g
             build_dcgan_tab(demo, registry)
         with gr.Tab("Conditional GAN"):
             build_cgan_tab(demo, registry)
+        with gr.Tab("Pix2Pix"):
+            build_pix2pix_tab(demo, registry)
         gr.Markdown(CREDIT)
     demo.registry = registry
     return demo

@@ -1,0 +1,87 @@
+"""The Pix2Pix tab: draw black lines on a canvas and watch a trained generator colour them in."""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import gradio as gr
+from ..sketch import EmptyDrawing, looks_like_photo, open_upload, photo_to_edges, prepare_drawing
+from .errors import user_errors
+from .registry import ModelRegistry
+
+log = logging.getLogger(__name__)
+KIND = "pix2pix"
+CANVAS = 512
+BRUSH_PX = 10  # about OpenMoji's 2/72 stroke on a 512 px canvas drawn to ~70 % of its size
+EXAMPLE_DIR = Path(__file__).resolve().parent / "examples"
+
+
+def composite_path(sketch) -> str | None:
+    """The flattened drawing from a Sketchpad value (a dict of file paths) or a plain file path."""
+    if sketch is None:
+        return None
+    if isinstance(sketch, (str, Path)):
+        return str(sketch)
+    if isinstance(sketch, dict):
+        return sketch.get("composite") or sketch.get("background")
+    raise ValueError("the sketch must be an image")
+
+
+def build_pix2pix_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
+    @user_errors
+    def pix2pix_translate(model_name, sketch):
+        """The drawing, cropped and stroke-matched, translated; an empty canvas gets a hint."""
+        model = registry.get(model_name, KIND)
+        path = composite_path(sketch)
+        if path is None:
+            return None, "Draw something: black lines on white, like an emoji outline."
+        try:
+            drawing = prepare_drawing(open_upload(path), model.image_size)
+        except EmptyDrawing as hint:
+            return None, str(hint)
+        return model.translate(drawing), ""
+
+    @user_errors
+    def translate_upload(model_name, path):
+        """An uploaded drawing as it is, or the edges of an uploaded photo."""
+        model = registry.get(model_name, KIND)
+        if path is None:
+            return None, "Upload a drawing or a photo."
+        image = open_upload(path)
+        note = ""
+        if looks_like_photo(image):
+            image, note = photo_to_edges(image), "This looked like a photo: its edges were traced first."
+        try:
+            return model.translate(prepare_drawing(image, model.image_size)), note
+        except EmptyDrawing as hint:
+            return None, str(hint)
+
+    names = registry.names(KIND)
+    with gr.Row():
+        with gr.Column():
+            model = gr.Dropdown(names, value=names[0] if names else None, label="Model")
+            sketch = gr.Sketchpad(
+                label="Draw here (black lines on white)", type="filepath", image_mode="RGB",
+                canvas_size=(CANVAS, CANVAS), fixed_canvas=True, layers=False, transforms=(),
+                brush=gr.Brush(default_size=BRUSH_PX, colors=["#000000"], default_color="#000000",
+                               color_mode="fixed"),
+                eraser=gr.Eraser(default_size=24), elem_id="sketch-canvas")
+        with gr.Column():
+            output = gr.Image(label="Coloured in", format="png", height=CANVAS, interactive=False,
+                              elem_id="pix2pix-output", buttons=["download"])
+            hint = gr.Markdown(elem_id="pix2pix-hint")
+    examples = example_sketches()
+    if examples:
+        gr.Examples(examples=[[str(p)] for p in examples], inputs=[sketch], label="Examples from the held-out "
+                    "OpenMoji test split (click one, then edit it)")
+    with gr.Accordion("Upload a photo or drawing instead", open=False):
+        upload = gr.Image(type="filepath", sources=["upload", "clipboard"], label="Photo or drawing")
+
+    gr.on([sketch.change, model.change], pix2pix_translate, [model, sketch], [output, hint],
+          api_name="pix2pix_translate", trigger_mode="always_last", show_progress="hidden")
+    upload.upload(translate_upload, [model, upload], [output, hint], api_name="pix2pix_upload")
+
+
+def example_sketches() -> list[Path]:
+    """Line art of held-out OpenMoji emoji (see examples/README.md for how they were made)."""
+    return sorted(EXAMPLE_DIR.glob("*.png"))

