@@ -60,9 +60,11 @@ class CGANDiscriminator(nn.Module):
         layers, width, start = discriminator_features(config.channels + label_planes, config)
         self.features = nn.Sequential(*layers)
         self.head = nn.Conv2d(width, 1, start, 1, 0, bias=False)
-        if config.label_input == "projection":
-            self.label_projection = nn.Embedding(config.num_classes, width)
         self.apply(init_weights)
+        if config.label_input == "projection":
+            # small, like the convolutions: an N(0, 1) projection swamps the logit (losses in the hundreds)
+            self.label_projection = nn.Embedding(config.num_classes, width)
+            nn.init.normal_(self.label_projection.weight, 0.0, 0.02)
 
     def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
         if self.config.label_input == "maps":

@@ -73,8 +73,11 @@ def discriminator_features(in_channels: int, config: DCGANConfig) -> tuple[list[
 
 
 def init_weights(module: nn.Module) -> None:
-    """The paper's initialisation: N(0, 0.02) for convolutions, N(1, 0.02) for batch-norm scales."""
-    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.Embedding)):
+    """The paper's initialisation: N(0, 0.02) for convolutions, N(1, 0.02) for batch-norm scales.
+
+    Label embeddings keep PyTorch's N(0, 1): at 0.02 they would start fifty times smaller than z, and the
+    generator learns to ignore its label (measured: 49 % label accuracy after 16 epochs)."""
+    if isinstance(module, (nn.Conv2d, nn.ConvTranspose2d)):
         nn.init.normal_(module.weight, 0.0, 0.02)
     elif isinstance(module, nn.BatchNorm2d):
         nn.init.normal_(module.weight, 1.0, 0.02)

@@ -1,6 +1,8 @@
 """The Gradio app: one module per tab, no model code here."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 
 from .cgan_tab import build_cgan_tab
@@ -16,8 +18,9 @@ INTRO = ("Play with generative adversarial networks: a **generator** (the forger
 CREDIT = ("Emoji: All emojis designed by [OpenMoji](https://openmoji.org) – the open-source emoji and icon "
           "project. License: CC BY-SA 4.0. Digits: MNIST (LeCun, Cortes & Burges).")
 
-# Gradio 6 takes theme and CSS at launch(); app.py and the tests launch with these
-LAUNCH_OPTIONS = {"css": PIXEL_CSS, "theme": gr.themes.Soft()}
+# Gradio 6 takes theme, CSS and page JavaScript at launch(); app.py and the tests launch with these
+LAUNCH_OPTIONS = {"css": PIXEL_CSS, "theme": gr.themes.Soft(),
+                  "js": (Path(__file__).parent / "ready_canvas.js").read_text(encoding="utf-8")}
 
 
 def build_demo(registry: ModelRegistry | None = None, warm_up: bool = True) -> gr.Blocks:

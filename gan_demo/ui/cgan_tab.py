@@ -48,19 +48,22 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
                                                                int(common.number(frames, "frames"))))
 
     names = registry.names(KIND)
+    if not names:
+        common.no_models_note(KIND)
+        return
     first = registry.get(names[0], KIND) if names else None
     classes = first.classes if first else []
     with gr.Row():
         with gr.Column(scale=1):
             model = gr.Dropdown(names, value=names[0] if names else None, label="Model")
-            label = gr.Radio(classes, value=classes[min(7, len(classes) - 1)] if classes else None,
+            label = gr.Radio(classes, elem_id="cgan-label", value=classes[min(7, len(classes) - 1)] if classes else None,
                              label="Give it a …")
             with gr.Row():
                 seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
                 randomise = gr.Button("🎲 Random", scale=0)
             truncation = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Truncation")
         with gr.Column(scale=1):
-            image = common.display_image("Generated image")
+            image = common.display_image("Generated image", "cgan-image")
     with gr.Row():
         sliders = common.latent_sliders()
     grid = gr.Image(label="Every class from the same z", format="png", elem_classes=["pixelated"],

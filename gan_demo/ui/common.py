@@ -16,7 +16,10 @@ SLIDER_RANGE = 3.0
 GIF_DIR = Path(tempfile.gettempdir()) / "gan_playground_gifs"
 
 # small images are sent at model size and enlarged by the browser without smoothing
-PIXEL_CSS = ".pixelated img { image-rendering: pixelated; image-rendering: crisp-edges; }"
+PIXEL_CSS = """
+.pixelated img { image-rendering: pixelated; image-rendering: crisp-edges; }
+.fill-image img { width: 100%; height: 100%; object-fit: contain; }
+"""
 
 
 def seed_value(seed) -> int:
@@ -43,12 +46,12 @@ def slider_values_for(model, seed) -> list[float]:
 
 
 def latent_sliders() -> list[gr.Slider]:
-    return [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.01, label=f"z[{i}]", min_width=120)
-            for i in range(LATENT_SLIDERS)]
+    return [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0.0, step=0.01, label=f"z[{i}]", min_width=120,
+                      elem_classes=["latent-slider"]) for i in range(LATENT_SLIDERS)]
 
 
-def display_image(label: str) -> gr.Image:
-    return gr.Image(label=label, format="png", height=320, elem_classes=["pixelated"], interactive=False,
+def display_image(label: str, elem_id: str) -> gr.Image:
+    return gr.Image(label=label, format="png", height=320, elem_id=elem_id, elem_classes=["pixelated", "fill-image"], interactive=False,
                     buttons=["download"])
 
 
@@ -76,3 +79,8 @@ def write_gif(images) -> str:
 
 def interpolation_outputs(images):
     return strip(images), write_gif(images)
+
+
+def no_models_note(kind: str) -> None:
+    gr.Markdown(f"No {kind} model is installed. Train one with `python -m train {kind} --data ... --out "
+                f"checkpoints/NAME` and restart the app.")

@@ -34,6 +34,9 @@ def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
         return common.interpolation_outputs(common.interpolation_frames(model, seed_a, seed_b, frames))
 
     names = registry.names(KIND)
+    if not names:
+        common.no_models_note(KIND)
+        return
     with gr.Row():
         with gr.Column(scale=1):
             model = gr.Dropdown(names, value=names[0] if names else None, label="Model")
@@ -43,7 +46,7 @@ def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
             truncation = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Truncation",
                                    info="1 = as trained; lower pulls z towards the average image")
         with gr.Column(scale=1):
-            image = common.display_image("Generated image")
+            image = common.display_image("Generated image", "dcgan-image")
     gr.Markdown("**Edit the latent vector**: each slider is one coordinate of z; the image re-renders on release.")
     with gr.Row():
         sliders = common.latent_sliders()

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import gradio as gr
 from ..sketch import EmptyDrawing, looks_like_photo, open_upload, photo_to_edges, prepare_drawing
+from . import common
 from .errors import user_errors
 from .registry import ModelRegistry
 
@@ -57,18 +58,22 @@ def build_pix2pix_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
             return None, str(hint)
 
     names = registry.names(KIND)
+    if not names:
+        common.no_models_note(KIND)
+        return
     with gr.Row():
         with gr.Column():
             model = gr.Dropdown(names, value=names[0] if names else None, label="Model")
             sketch = gr.Sketchpad(
                 label="Draw here (black lines on white)", type="filepath", image_mode="RGB",
-                canvas_size=(CANVAS, CANVAS), fixed_canvas=True, layers=False, transforms=(),
+                canvas_size=(CANVAS, CANVAS), fixed_canvas=True, height=CANVAS + 80, layers=False, transforms=(),
                 brush=gr.Brush(default_size=BRUSH_PX, colors=["#000000"], default_color="#000000",
                                color_mode="fixed"),
                 eraser=gr.Eraser(default_size=24), elem_id="sketch-canvas")
         with gr.Column():
             output = gr.Image(label="Coloured in", format="png", height=CANVAS, interactive=False,
-                              elem_id="pix2pix-output", buttons=["download"])
+                              elem_id="pix2pix-output", buttons=["download"],
+                              elem_classes=["fill-image"])
             hint = gr.Markdown(elem_id="pix2pix-hint")
     examples = example_sketches()
     if examples:
