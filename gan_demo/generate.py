@@ -5,10 +5,14 @@ import math
 import secrets
 from pathlib import Path
 
+import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, ImageOps
 
-from .images import to_pil_images
+from .checkpoints import load_discriminator
+from .directions import load_directions
+from .images import from_pil, to_pil_images
+from .translate import as_pil
 
 MAX_BATCH = 256
 MAX_SEED = 2**63 - 1
@@ -53,6 +57,7 @@ class ImageGenerator:
         self.image_size: int = self.config.image_size
         self.channels: int = self.config.channels
         self.classes: list[str] | None = list(self.config.class_names) if self.kind == "cgan" else None
+        self.directions = load_directions(folder)
         self._discriminator = None
 
     def __repr__(self) -> str:
@@ -118,3 +123,42 @@ class ImageGenerator:
         z = self.sample_z(1, seed).expand(frames, -1)
         with torch.inference_mode():
             return to_pil_images(self.module.from_embedding(z, torch.lerp(start, end, weights)))
+
+    @property
+    def discriminator(self) -> torch.nn.Module | None:
+        """The shipped discriminator (the detective), loaded on first use; None when the folder has none."""
+        if self._discriminator is None and self.folder is not None:
+            self._discriminator = load_discriminator(self.folder)
+        return self._discriminator
+
+    @torch.inference_mode()
+    def realness(self, image, label=None) -> float:
+        """The discriminator's probability that ``image`` is a real training image (of ``label`` for a cGAN)."""
+        if self.discriminator is None:
+            raise ValueError(f"{self.name} ships no discriminator, so it cannot judge images")
+        pixels = from_pil(fit_for_model(as_pil(image), self.image_size, self.channels), self.channels)
+        labels = self.label_indices(label, 1)
+        logit = self.discriminator(pixels, labels) if labels is not None else self.discriminator(pixels)
+        return float(torch.sigmoid(logit.float())[0])
+
+
+def fit_for_model(image: Image.Image, size: int, channels: int) -> Image.Image:
+    """Any picture -> the model's size and mode. Greyscale models were trained on MNIST-like digits (light
+    strokes on black, about 20/28 of the height, centred), so a dark-on-light drawing is inverted and framed."""
+    if channels == 3:
+        return image.convert("RGB").resize((size, size), Image.Resampling.LANCZOS)
+    grey = image.convert("L")
+    if np.asarray(grey).mean() > 127:
+        grey = ImageOps.invert(grey)
+    if grey.size == (size, size):
+        return grey
+    box = grey.point(lambda v: 255 if v > 40 else 0).getbbox()
+    if box is None:
+        return grey.resize((size, size), Image.Resampling.LANCZOS)
+    digit = grey.crop(box)
+    scale = (size * 20 / 28) / max(digit.size)
+    digit = digit.resize((max(1, round(digit.width * scale)), max(1, round(digit.height * scale))),
+                         Image.Resampling.LANCZOS)
+    canvas = Image.new("L", (size, size), 0)
+    canvas.paste(digit, ((size - digit.width) // 2, (size - digit.height) // 2))
+    return canvas

@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--inception-weights", type=Path, default=None,
                           help="local pt_inception-2015-12-05 weights for FID / IS when offline")
     evaluate.add_argument("--seed", type=int, default=2)
+    directions = commands.add_parser("directions", help="compute GANSpace directions into a checkpoint folder")
+    directions.add_argument("name", help="shipped name or folder")
+    directions.add_argument("--count", type=int, default=8)
+    directions.add_argument("--samples", type=int, default=5000)
+    directions.add_argument("--seed", type=int, default=0)
     classifier = commands.add_parser("classifier", help="train the MNIST classifier used by evaluate")
     classifier.add_argument("--out", type=Path, required=True)
     classifier.add_argument("--epochs", type=int, default=30)
@@ -83,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
             from .evaluate import run_evaluate
 
             return run_evaluate(args)
+        if args.command == "directions":
+            from .directions import run_directions
+
+            return run_directions(args)
         if args.command == "classifier":
             from .classifier import run_train_classifier
 

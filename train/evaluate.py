@@ -110,6 +110,31 @@ def inception_metrics(model, data_name: str, samples: int, seed: int, weights) -
             "Inception Score": round(result["inception_score_mean"], 3)}
 
 
+def psnr_and_l1(outputs: torch.Tensor, targets: torch.Tensor) -> tuple[float, float]:
+    """Mean per-image PSNR (dB) and mean absolute error, both on [0, 1] pixels."""
+    outputs, targets = outputs.clamp(0, 1).double(), targets.double()
+    mse = (outputs - targets).square().flatten(1).mean(1).clamp(min=1e-10)
+    return float((-10 * mse.log10()).mean()), float((outputs - targets).abs().mean())
+
+
+@torch.no_grad()
+def pix2pix_metrics(model) -> dict:
+    """The held-out OpenMoji test split at OpenMoji's own stroke width: the model against copying the input."""
+    from .pairs import STROKE_SCALES, load_openmoji_pairs
+
+    pairs = load_openmoji_pairs(model.image_size, split="test")
+    sketches = to_unit_range(pairs.sketches[:, STROKE_SCALES.index(1.0)])
+    targets = pairs.targets.double() / 255
+    outputs = torch.cat([model.translate_tensor(chunk) for chunk in sketches.split(64)]).add(1).div(2)
+    model_psnr, model_l1 = psnr_and_l1(outputs, targets)
+    copy_psnr, copy_l1 = psnr_and_l1(sketches.add(1).div(2).expand(-1, 3, -1, -1), targets)
+    note = f"{len(targets)} held-out OpenMoji test-split emoji, per-image mean on [0, 1] pixels"
+    return {"test PSNR (dB)": {"value": round(model_psnr, 2), "note": note},
+            "test PSNR of copying the input (dB)": {"value": round(copy_psnr, 2), "note": "the baseline"},
+            "test PSNR gain over the baseline (dB)": {"value": round(model_psnr - copy_psnr, 2), "note": ""},
+            "test L1": {"value": round(model_l1, 4), "note": f"baseline {copy_l1:.4f}"}}
+
+
 class TensorImages(torch.utils.data.Dataset):
     """uint8 (N, 3, H, W) as the dataset torch-fidelity expects."""
 
@@ -125,16 +150,20 @@ class TensorImages(torch.utils.data.Dataset):
 
 def run_evaluate(args: argparse.Namespace) -> int:
     model = gan_demo.load(args.name)
-    if model.folder is None or model.kind == "pix2pix":
-        raise ValueError(f"{args.name}: evaluate measures DCGAN / cGAN checkpoint folders "
-                         "(pix2pix figures come from `python -m train pix2pix-eval`)")
+    if model.folder is None:
+        raise ValueError(f"{args.name}: evaluate writes into a checkpoint folder; this is a bare weights file")
     payload = read_config(model.folder)
     data_name = payload.get("training", {}).get("options", {}).get("data", "")
     metrics = dict(payload.get("metrics", {}))
-    if data_name in ("mnist", "fashion-mnist") and model.channels == 1:
-        per_label = args.samples // 10 if model.classes is None else args.samples
-        metrics.update(digit_metrics(model, per_label, args.seed) if data_name == "mnist" else {})
-    metrics.update(inception_metrics(model, data_name, args.samples, args.seed, args.inception_weights))
+    if model.kind == "pix2pix":
+        if data_name != "openmoji":
+            raise ValueError(f"{args.name}: held-out figures exist for OpenMoji models (trained on {data_name!r})")
+        metrics.update(pix2pix_metrics(model))
+    else:
+        if data_name == "mnist" and model.channels == 1:
+            per_label = args.samples // 10 if model.classes is None else args.samples
+            metrics.update(digit_metrics(model, per_label, args.seed))
+        metrics.update(inception_metrics(model, data_name, args.samples, args.seed, args.inception_weights))
     payload["metrics"] = metrics
     atomic.write_json(model.folder / "config.json", payload)
     write_model_card(model.folder)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from .api_only import build_api_endpoints
 from .cgan_tab import build_cgan_tab
 from .common import PIXEL_CSS
 from .dcgan_tab import build_dcgan_tab
@@ -36,5 +37,6 @@ def build_demo(registry: ModelRegistry | None = None, warm_up: bool = True) -> g
         with gr.Tab("Pix2Pix"):
             build_pix2pix_tab(demo, registry)
         gr.Markdown(CREDIT)
+        build_api_endpoints(registry)
     demo.registry = registry
     return demo

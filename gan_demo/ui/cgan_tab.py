@@ -1,12 +1,15 @@
-"""The conditional-GAN tab: pick a label ("give it a 7"), a seed, and see every class from one z."""
+"""The conditional-GAN tab: pick a label ("give it a 7"), explore z, see every class from one z, morph labels,
+and draw a digit for the detective (the discriminator) to judge."""
 from __future__ import annotations
 
 import gradio as gr
 import torch
 
 from ..images import tensor_grid
+from ..sketch import open_upload
 from . import common
 from .errors import user_errors
+from .pix2pix_tab import composite_path
 from .registry import ModelRegistry
 
 KIND = "cgan"
@@ -32,13 +35,19 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
         return tensor_grid(model.generate_tensor(z, torch.arange(len(model.classes))), columns=len(model.classes))
 
     @user_errors
-    def label_choices(model_name):
-        classes = registry.get(model_name, KIND).classes
-        return gr.Radio(choices=classes, value=classes[min(7, len(classes) - 1)])
+    def model_changed(model_name):
+        model = registry.get(model_name, KIND)
+        classes = model.classes
+        label_picker = gr.Radio(choices=classes, value=classes[min(7, len(classes) - 1)])
+        return [label_picker] + common.direction_slider_updates(model)
 
     @user_errors
     def sliders_for_seed(model_name, seed):
         return common.slider_values_for(registry.get(model_name, KIND), seed)
+
+    @user_errors
+    def verdict(model_name, image, label):
+        return common.detective_verdict(registry.get(model_name, KIND), image, label)
 
     @user_errors
     def interpolate_labels(model_name, label_a, label_b, seed, frames):
@@ -47,42 +56,66 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
         return common.interpolation_outputs(model.blend_labels(label_a, label_b, common.seed_value(seed),
                                                                int(common.number(frames, "frames"))))
 
+    @user_errors
+    def judge_drawing(model_name, drawing, label):
+        """The detective's verdict on the user's own drawing, for the asked label."""
+        model = registry.get(model_name, KIND)
+        path = composite_path(drawing)
+        if path is None:
+            return "Draw a digit first."
+        image = open_upload(path)
+        if image.convert("L").getextrema()[0] > 160:
+            return "The canvas is empty: draw a digit with the brush."
+        score = model.realness(image, label)
+        return f"🕵️ The detective thinks this is **{100 * score:.0f} % real** as a {label}."
+
     names = registry.names(KIND)
     if not names:
         common.no_models_note(KIND)
         return
-    first = registry.get(names[0], KIND) if names else None
-    classes = first.classes if first else []
+    classes = registry.get(names[0], KIND).classes
     with gr.Row():
         with gr.Column(scale=1):
-            model = gr.Dropdown(names, value=names[0] if names else None, label="Model")
-            label = gr.Radio(classes, elem_id="cgan-label", value=classes[min(7, len(classes) - 1)] if classes else None,
-                             label="Give it a …")
-            with gr.Row():
-                seed = gr.Number(value=0, precision=0, minimum=0, label="Seed")
-                randomise = gr.Button("🎲 Random", scale=0)
-            truncation = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Truncation")
+            model = gr.Dropdown(names, value=names[0], label="Model")
+            label = gr.Radio(classes, value=classes[min(7, len(classes) - 1)], label="Give it a …",
+                             elem_id="cgan-label")
+            seed, _, truncation = common.seed_controls(KIND)
         with gr.Column(scale=1):
             image = common.display_image("Generated image", "cgan-image")
-    with gr.Row():
-        sliders = common.latent_sliders()
+            meter = gr.Markdown(elem_id="cgan-meter")
     grid = gr.Image(label="Every class from the same z", format="png", elem_classes=["pixelated"],
                     interactive=False, height=140)
+    sliders, directions, reset = common.slider_panel()
     with gr.Accordion("Morph one label into another (same z)", open=False):
         with gr.Row():
-            label_a = gr.Dropdown(classes, value=classes[0] if classes else None, label="From label")
-            label_b = gr.Dropdown(classes, value=classes[-1] if classes else None, label="To label")
+            label_a = gr.Dropdown(classes, value=classes[0], label="From label")
+            label_b = gr.Dropdown(classes, value=classes[-1], label="To label")
             frames = gr.Slider(2, 32, value=10, step=1, label="Frames")
             go = gr.Button("Morph")
-        strip = gr.Image(label="Frames", format="png", elem_classes=["pixelated"], interactive=False)
-        gif = gr.File(label="Animated GIF")
+        strip, gif = common.interpolation_outputs_panel()
+    with gr.Accordion("Forger against detective: draw a digit the detective believes", open=False):
+        with gr.Row():
+            drawing = gr.Sketchpad(type="filepath", image_mode="RGB", canvas_size=(280, 280), fixed_canvas=True,
+                                   layers=False, transforms=(), label="Your digit (black on white)",
+                                   brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"))
+            with gr.Column():
+                drawn_label = gr.Radio(classes, value=classes[min(7, len(classes) - 1)], label="It is a …")
+                judge = gr.Button("Ask the detective")
+                judged = gr.Markdown()
 
-    model.change(label_choices, model, label, api_visibility="private")
+    all_sliders = sliders + directions
+    gr.on([demo.load, model.change], model_changed, model, [label] + directions, api_visibility="private")
     gr.on([demo.load, label.change, seed.change, model.change], cgan_sample, [model, label, seed], image,
           api_name="cgan_sample", trigger_mode="always_last").then(
-        sliders_for_seed, [model, seed], sliders, api_visibility="private").then(
-        cgan_grid, [model, seed], grid, api_name="cgan_grid")
-    randomise.click(common.new_seed, None, seed, api_visibility="private")
-    gr.on([s.release for s in sliders] + [truncation.release], cgan_latent,
-          [model, label, seed, truncation] + sliders, image, api_name="cgan_latent", trigger_mode="always_last")
-    go.click(interpolate_labels, [model, label_a, label_b, seed, frames], [strip, gif], api_name="interpolate_labels")
+        sliders_for_seed, [model, seed], all_sliders, api_visibility="private").then(
+        cgan_grid, [model, seed], grid, api_name="cgan_grid").then(
+        verdict, [model, image, label], meter, api_visibility="private")
+    gr.on([s.release for s in all_sliders] + [truncation.release], cgan_latent,
+          [model, label, seed, truncation] + all_sliders, image, api_name="cgan_latent",
+          trigger_mode="always_last").then(verdict, [model, image, label], meter, api_visibility="private")
+    reset.click(sliders_for_seed, [model, seed], all_sliders, api_visibility="private").then(
+        cgan_latent, [model, label, seed, truncation] + all_sliders, image, api_visibility="private")
+    go.click(interpolate_labels, [model, label_a, label_b, seed, frames], [strip, gif],
+             api_name="interpolate_labels")
+    gr.on([judge.click, drawing.change], judge_drawing, [model, drawing, drawn_label], judged,
+          api_visibility="private", trigger_mode="always_last")

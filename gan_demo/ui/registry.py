@@ -39,6 +39,11 @@ class ModelRegistry:
                 self._models[name] = load(name)
             return self._models[name]
 
+    def get_generator(self, name):
+        """A DCGAN or cGAN by name, whichever it is."""
+        kind = self._kind_of(name) if isinstance(name, str) and name in self._known else "dcgan"
+        return self.get(name, kind if kind in ("dcgan", "cgan") else "dcgan")
+
     def add(self, name: str, model) -> None:
         """Serve a model trained in this session (the Train tab) under ``name``."""
         with self._lock:
