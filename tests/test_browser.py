@@ -88,3 +88,16 @@ def test_picking_a_label_in_the_cgan_tab(page, tmp_path):
     seven = wait_for_new_image(page, "#cgan-image", three)
     page.screenshot(path=str(tmp_path / "cgan-7.png"))
     assert seven != three
+
+
+def test_train_tab_shows_a_changing_grid_and_stops_on_request(page, tmp_path):
+    page.get_by_role("tab", name="Train").click()
+    page.locator("#train-start").click()
+    first = wait_for_new_image(page, "#train-grid", None, timeout=90_000)
+    second = wait_for_new_image(page, "#train-grid", first, timeout=60_000)
+    page.screenshot(path=str(tmp_path / "train-live.png"))
+    assert second != first
+    page.locator("#train-stop").click()
+    page.wait_for_function("() => /stopped at step/.test(document.querySelector('#train-status').innerText)",
+                           timeout=60_000)
+    page.screenshot(path=str(tmp_path / "train-stopped.png"))

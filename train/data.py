@@ -134,15 +134,15 @@ def openmoji_codes(split: str) -> list[str]:
     return [c for c in codes if not is_flag(c) and is_openmoji_test(c) == want_test]
 
 
-def load_openmoji(image_size: int, split: str = "train") -> ImageData:
-    """Colour emoji on white; rendered once and cached as a tensor file per size."""
-    path = cache_dir() / f"openmoji-{split}-{image_size}.pt"
+def load_openmoji(image_size: int, split: str = "train", limit: int | None = None) -> ImageData:
+    """Colour emoji on white; rendered once and cached as a tensor file per size (``limit``: the first N)."""
+    path = cache_dir() / f"openmoji-{split}-{image_size}{f'-first{limit}' if limit else ''}.pt"
     if path.exists():
         images = torch.load(path, weights_only=True)
     else:
         from .openmoji import render_colour
 
-        rendered = [render_colour(code, image_size) for code in openmoji_codes(split)]
+        rendered = [render_colour(code, image_size) for code in openmoji_codes(split)[:limit]]
         images = torch.from_numpy(np.stack([r for r in rendered if r is not None])).permute(0, 3, 1, 2).contiguous()
         log.info("rendered %d OpenMoji (%d failed to render and were skipped)", len(images),
                  sum(r is None for r in rendered))

@@ -61,7 +61,8 @@ def resolve_device(name: str) -> torch.device:
 
 def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
         should_stop=lambda: False, on_progress=None, show_progress: bool = True) -> Path:
-    """Train ``task`` on ``data``; returns the run folder. ``on_progress(step, stats, grid)`` sees each save."""
+    """Train ``task`` on ``data``; returns the run folder. ``on_progress(step, history, grid)`` sees each save
+    (history: the logged rows of losses.csv so far; grid: the sample grid from the fixed z)."""
     out = Path(out)
     rank, world = distributed.setup()
     device = distributed.device_for(resolve_device(options.device), rank)
@@ -115,7 +116,7 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
         state = {**progress, "seconds": elapsed}
         write_run(out, task, options, data, state, generator, discriminator, ema, opt_g, opt_d, grid, epoch_done)
         if on_progress is not None:
-            on_progress(progress["step"], stats, grid)
+            on_progress(progress["step"], progress["history"], grid)
 
     while progress["step"] < total_steps and not should_stop():
         epoch = progress["epoch"]

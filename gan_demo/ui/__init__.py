@@ -11,6 +11,7 @@ from .common import PIXEL_CSS
 from .dcgan_tab import build_dcgan_tab
 from .pix2pix_tab import build_pix2pix_tab
 from .registry import ModelRegistry
+from .train_tab import build_train_tab
 
 TITLE = "GAN Playground"
 INTRO = ("Play with generative adversarial networks: a **generator** (the forger) turns noise into images, a "
@@ -31,11 +32,14 @@ def build_demo(registry: ModelRegistry | None = None, warm_up: bool = True) -> g
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         with gr.Tab("DCGAN"):
-            build_dcgan_tab(demo, registry)
+            dcgan_picker = build_dcgan_tab(demo, registry)
         with gr.Tab("Conditional GAN"):
-            build_cgan_tab(demo, registry)
+            cgan_picker = build_cgan_tab(demo, registry)
         with gr.Tab("Pix2Pix"):
             build_pix2pix_tab(demo, registry)
+        with gr.Tab("Train"):
+            pickers = {kind: picker for kind, picker in (("dcgan", dcgan_picker), ("cgan", cgan_picker)) if picker}
+            build_train_tab(registry, pickers)
         gr.Markdown(CREDIT)
         build_api_endpoints(registry)
     demo.registry = registry

@@ -15,7 +15,9 @@ from .registry import ModelRegistry
 KIND = "cgan"
 
 
-def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
+def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | None:
+    """Lays out the tab; returns its model picker (None when no model of this kind is installed)."""
+
     @user_errors
     def cgan_sample(model_name, label, seed):
         """One image of ``label`` from a seed."""
@@ -72,11 +74,11 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
     names = registry.names(KIND)
     if not names:
         common.no_models_note(KIND)
-        return
+        return None
     classes = registry.get(names[0], KIND).classes
     with gr.Row():
         with gr.Column(scale=1):
-            model = gr.Dropdown(names, value=names[0], label="Model")
+            model = gr.Dropdown(names, value=names[0], label="Model", allow_custom_value=True)
             label = gr.Radio(classes, value=classes[min(7, len(classes) - 1)], label="Give it a …",
                              elem_id="cgan-label")
             seed, _, truncation = common.seed_controls(KIND)
@@ -119,3 +121,4 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
              api_name="interpolate_labels")
     gr.on([judge.click, drawing.change], judge_drawing, [model, drawing, drawn_label], judged,
           api_visibility="private", trigger_mode="always_last")
+    return model

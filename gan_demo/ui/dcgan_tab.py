@@ -11,7 +11,9 @@ from .registry import ModelRegistry
 KIND = "dcgan"
 
 
-def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
+def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | None:
+    """Lays out the tab; returns its model picker (None when no model of this kind is installed)."""
+
     @user_errors
     def dcgan_sample(model_name, seed, truncation):
         """One image from a seed (the whole z from the seed)."""
@@ -45,10 +47,10 @@ def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
     names = registry.names(KIND)
     if not names:
         common.no_models_note(KIND)
-        return
+        return None
     with gr.Row():
         with gr.Column(scale=1):
-            model = gr.Dropdown(names, value=names[0], label="Model")
+            model = gr.Dropdown(names, value=names[0], label="Model", allow_custom_value=True)
             seed, _, truncation = common.seed_controls(KIND)
         with gr.Column(scale=1):
             image = common.display_image("Generated image", "dcgan-image")
@@ -74,3 +76,4 @@ def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
     reset.click(sliders_for_seed, [model, seed], all_sliders, api_visibility="private").then(
         dcgan_latent, [model, seed, truncation] + all_sliders, image, api_visibility="private")
     go.click(interpolate, [model, seed_a, seed_b, frames], [strip, gif], api_name="interpolate")
+    return model

@@ -1,0 +1,83 @@
+"""Calling the app's endpoints as the browser does: POST /gradio_api/call/NAME, then read the event stream."""
+from __future__ import annotations
+
+import json
+import os
+import time
+import urllib.request
+
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+def call(url: str, endpoint: str, data: list, timeout: float = 60) -> tuple[bool, object, float]:
+    """(succeeded, output or error message, seconds) for one call of ``endpoint`` (no leading slash)."""
+    started = time.perf_counter()
+    request = urllib.request.Request(f"{url.rstrip('/')}/gradio_api/call/{endpoint}",
+                                     data=json.dumps({"data": data}).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        event_id = json.loads(response.read())["event_id"]
+    with urllib.request.urlopen(f"{url.rstrip('/')}/gradio_api/call/{endpoint}/{event_id}",
+                                timeout=timeout) as stream:
+        event = None
+        for raw in stream:
+            line = raw.decode().strip()
+            if line.startswith("event:"):
+                event = line.split(":", 1)[1].strip()
+            elif line.startswith("data:") and event in ("complete", "error"):
+                payload = line.split(":", 1)[1].strip()
+                return event == "complete", json.loads(payload) if payload else None, time.perf_counter() - started
+    return False, "stream ended without a result", time.perf_counter() - started
+
+
+def launch_app():
+    """The real app in this process; returns (demo, url)."""
+    from gan_demo.ui import LAUNCH_OPTIONS, build_demo
+
+    demo = build_demo()
+    demo.queue(default_concurrency_limit=8)
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, show_error=True,
+                            **LAUNCH_OPTIONS)
+    return demo, url
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+
+def sketch_payload(url: str) -> dict:
+    """Upload a drawn test sketch to the server and return the Sketchpad value referencing it."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (512, 512), "white")
+    pen = ImageDraw.Draw(image)
+    pen.ellipse((100, 100, 400, 400), outline="black", width=8)
+    pen.arc((180, 200, 330, 330), 20, 160, fill="black", width=8)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    boundary = "gan-playground-bench"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"sketch.png\"\r\n"
+            "Content-Type: image/png\r\n\r\n").encode() + buffer.getvalue() + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"{url.rstrip('/')}/gradio_api/upload", data=body,
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request) as response:
+        path = json.loads(response.read())[0]
+    file = {"path": path, "meta": {"_type": "gradio.FileData"}}
+    return {"background": file, "layers": [], "composite": file}
+
+
+def mixed_requests(url: str) -> list[tuple[str, list]]:
+    """One request of each kind the app serves, with the first shipped model of each kind."""
+    import gan_demo
+
+    requests = []
+    for name in gan_demo.list_models("dcgan")[:1]:
+        requests += [("dcgan_sample", [name, 3, 1.0]), ("dcgan_latent", [name, 3, 1.0] + [0.5] * 8 + [0.0] * 8)]
+    for name in gan_demo.list_models("cgan")[:1]:
+        requests += [("cgan_sample", [name, "7", 3]), ("cgan_grid", [name, 3])]
+    for name in gan_demo.list_models("pix2pix")[:1]:
+        requests += [("pix2pix_translate", [name, sketch_payload(url)])]
+    return requests

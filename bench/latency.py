@@ -1,0 +1,63 @@
+"""p50 / p95 latency of every main endpoint through raw HTTP (as the browser calls it), beside the model-only
+time of the same work, so the framework's share is visible.  Usage: python -m bench.latency [--calls 50]"""
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import torch
+
+from .http_calls import call, launch_app, mixed_requests, percentile
+
+
+def model_only_seconds(endpoint: str, arguments: list, calls: int) -> list[float]:
+    """The library call behind an endpoint, timed alone (models already loaded)."""
+    import gan_demo
+    from gan_demo.sketch import prepare_drawing
+
+    model = gan_demo.load(arguments[0])
+    if endpoint == "pix2pix_translate":
+        from PIL import Image, ImageDraw
+
+        image = Image.new("RGB", (512, 512), "white")
+        ImageDraw.Draw(image).ellipse((100, 100, 400, 400), outline="black", width=8)
+        work = (lambda: model.translate(prepare_drawing(image, model.image_size)))
+    elif endpoint.startswith("cgan"):
+        work = (lambda: model.generate(1, seed=3, labels="7"))
+    else:
+        work = (lambda: model.generate(1, seed=3))
+    work()
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--calls", type=int, default=50)
+    args = parser.parse_args()
+    demo, url = launch_app()
+    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
+          f"torch {torch.__version__}")
+    print(f"{'endpoint':<20}{'HTTP p50 ms':>12}{'HTTP p95 ms':>12}{'model p50 ms':>14}{'overhead ms':>13}")
+    for endpoint, arguments in mixed_requests(url):
+        for _ in range(3):
+            call(url, endpoint, arguments)  # warm-up
+        http = []
+        for _ in range(args.calls):
+            ok, output, seconds = call(url, endpoint, arguments)
+            if not ok:
+                raise SystemExit(f"{endpoint} failed: {output}")
+            http.append(seconds)
+        model = model_only_seconds(endpoint, arguments, args.calls)
+        p50, p95, m50 = percentile(http, 50) * 1e3, percentile(http, 95) * 1e3, percentile(model, 50) * 1e3
+        print(f"/{endpoint:<19}{p50:>12.1f}{p95:>12.1f}{m50:>14.1f}{p50 - m50:>13.1f}")
+    demo.close()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Training images/s of each kind at its default size and batch, on the CPU and (when present) CUDA.
+Usage: python -m bench.train_throughput [--steps 20] [--devices cpu,cuda]"""
+from __future__ import annotations
+
+import argparse
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from gan_demo.models import MODEL_KINDS, CGANConfig, DCGANConfig, Pix2PixConfig
+from train.data import ImageData
+from train.loop import TrainOptions, fit
+from train.pairs import PairData
+from train.tasks import ImageGANTask, Pix2PixTask
+
+# kind -> (config, batch size, data maker): the CLI defaults of each kind
+SETUPS = {
+    "dcgan-64 (openmoji)": (lambda: DCGANConfig(image_size=64, channels=3, base_width=64), 64),
+    "cgan-28 (mnist)": (lambda: CGANConfig(image_size=28, channels=1, base_width=64), 64),
+    "pix2pix-128 (openmoji)": (lambda: Pix2PixConfig(input_channels=1, depth=7, base_width=16, image_size=128,
+                                                     norm="instance", inference_mode="eval", disc_width=32), 8),
+}
+
+
+def synthetic_data(config, count: int):
+    generator = torch.Generator().manual_seed(0)
+    if isinstance(config, Pix2PixConfig):
+        size = config.image_size
+        return PairData(torch.randint(0, 256, (count, 1, 1, size, size), dtype=torch.uint8, generator=generator),
+                        torch.randint(0, 256, (count, 3, size, size), dtype=torch.uint8, generator=generator))
+    shape = (count, config.channels, config.image_size, config.image_size)
+    labels = torch.randint(0, 10, (count,), generator=generator) if isinstance(config, CGANConfig) else None
+    return ImageData(torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator), labels)
+
+
+def images_per_second(name: str, device: str, steps: int) -> float:
+    make_config, batch = SETUPS[name]
+    config = make_config()
+    kind = "pix2pix" if isinstance(config, Pix2PixConfig) else "cgan" if isinstance(config, CGANConfig) else "dcgan"
+    _, generator_class, discriminator_class = MODEL_KINDS[kind]
+    data = synthetic_data(config, batch * (steps + 2))
+    rates = []
+    for measured_steps in (2, steps + 2):  # the difference removes start-up and checkpoint writing
+        task = (Pix2PixTask(config, generator_class(config), discriminator_class(config)) if kind == "pix2pix"
+                else ImageGANTask(kind, config, generator_class(config), discriminator_class(config)))
+        with tempfile.TemporaryDirectory() as out:
+            started = time.perf_counter()
+            fit(task, data, TrainOptions(epochs=1, batch_size=batch, max_steps=measured_steps, device=device,
+                                         ema_decay=0.999 if kind != "pix2pix" else 0.0), Path(out),
+                show_progress=False)
+            if device == "cuda":
+                torch.cuda.synchronize()
+            rates.append(time.perf_counter() - started)
+    return steps * batch / (rates[1] - rates[0])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=20)
+    parser.add_argument("--devices", default="cpu,cuda")
+    args = parser.parse_args()
+    devices = [d for d in args.devices.split(",") if d == "cpu" or torch.cuda.is_available()]
+    gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "none"
+    print(f"CPU: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads; GPU: {gpu}")
+    print(f"{'kind':<26}" + "".join(f"{d + ' img/s':>14}" for d in devices))
+    for name in SETUPS:
+        print(f"{name:<26}" + "".join(f"{images_per_second(name, d, args.steps):>14.1f}" for d in devices))
+
+
+if __name__ == "__main__":
+    main()

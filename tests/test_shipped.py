@@ -1,0 +1,97 @@
+"""Every shipped checkpoint, as a user gets it: loads, generates the right shape, range and determinism, and
+does what its card claims (measured again here, on fresh samples)."""
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import gan_demo
+from gan_demo.loading import shipped_dir
+
+SHIPPED = gan_demo.list_models()
+EXPECTED = {"mnist-cgan": ("cgan", 28, 1), "mnist-dcgan": ("dcgan", 28, 1), "openmoji-dcgan": ("dcgan", 64, 3),
+            "openmoji-pix2pix": ("pix2pix", 128, 3)}
+
+
+def test_the_four_promised_models_ship():
+    assert set(EXPECTED) <= set(SHIPPED)
+
+
+@pytest.mark.parametrize("name", [n for n in SHIPPED if n in EXPECTED])
+def test_shipped_checkpoint_loads_small_with_a_card(name):
+    folder = shipped_dir() / name
+    assert (folder / "model.safetensors").stat().st_size < 20 * 2**20
+    card = (folder / "README.md").read_text()
+    assert card.startswith("---") and "python -m train" in card
+    model = gan_demo.load(name)
+    kind, size, channels = EXPECTED[name]
+    assert model.kind == kind and model.image_size == size
+    if kind == "pix2pix":
+        return
+    labels = 3 if model.classes else None
+    images = model.generate(4, seed=9, labels=labels)
+    again = model.generate(4, seed=9, labels=labels)
+    pixels = np.stack([np.asarray(i) for i in images])
+    assert pixels.shape[1:3] == (size, size) and (pixels.ndim == 3) == (channels == 1)
+    assert np.array_equal(pixels, np.stack([np.asarray(i) for i in again]))
+    assert pixels.std() > 10  # not a flat image
+    tensors = model.generate_tensor(model.sample_z(8, seed=1), torch.full((8,), 3) if model.classes else None)
+    assert tensors.min() >= -1 and tensors.max() <= 1
+    assert (tensors[0] - tensors[1:]).abs().mean() > 0.05  # different z, different images: no collapse
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from train.classifier import split_mnist
+    from train.tasks import to_unit_range
+
+    data, _, _ = split_mnist()
+    return to_unit_range(data.images), data.labels
+
+
+def test_mnist_cgan_draws_the_digit_its_label_asks_for():
+    from train.classifier import load_classifier
+    from train.evaluate import generated_digits
+
+    model = gan_demo.load("mnist-cgan")
+    images, labels = generated_digits(model, per_label=100, seed=123)
+    with torch.no_grad():
+        predicted = load_classifier()(images).argmax(1)
+    per_class = [(predicted[labels == k] == k).float().mean().item() for k in range(10)]
+    assert (predicted == labels).float().mean() >= 0.95, per_class
+    assert min(per_class) >= 0.8, per_class
+
+
+def test_mnist_cgan_detective_prefers_real_digits_to_noise_and_blanks(digits):
+    from PIL import Image
+
+    model = gan_demo.load("mnist-cgan")
+    images, labels = digits
+    rng = np.random.default_rng(0)
+    picks = rng.choice(len(images), 100, replace=False)
+    real = [model.realness(Image.fromarray(((images[i, 0] + 1) * 127.5).byte().numpy()), int(labels[i]))
+            for i in picks]
+    fakes = [model.realness(Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)), int(labels[i]))
+             for i in picks[:50]]
+    fakes += [model.realness(Image.new("L", (28, 28), value), int(labels[i]))
+              for value, i in zip([0, 255] * 25, picks[50:])]
+    wins = np.mean([r > f for r, f in zip(real, fakes)])
+    assert wins >= 0.95
+
+
+def test_openmoji_pix2pix_beats_copying_the_input_on_held_out_emoji():
+    from train.evaluate import psnr_and_l1
+    from train.pairs import STROKE_SCALES, load_openmoji_pairs
+    from train.tasks import to_unit_range
+
+    model = gan_demo.load("openmoji-pix2pix")
+    pairs = load_openmoji_pairs(model.image_size, split="test")
+    sketches = to_unit_range(pairs.sketches[:96, STROKE_SCALES.index(1.0)])
+    targets = pairs.targets[:96].double() / 255
+    outputs = model.translate_tensor(sketches).add(1).div(2)
+    model_psnr, _ = psnr_and_l1(outputs, targets)
+    copy_psnr, _ = psnr_and_l1(sketches.add(1).div(2).expand(-1, 3, -1, -1), targets)
+    assert model_psnr - copy_psnr >= 5.0, (model_psnr, copy_psnr)
+    recorded = json.loads((shipped_dir() / "openmoji-pix2pix" / "config.json").read_text())["metrics"]
+    assert recorded["test PSNR gain over the baseline (dB)"]["value"] >= 5.0
