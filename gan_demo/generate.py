@@ -96,8 +96,15 @@ class ImageGenerator:
             raise ValueError(f"z must have shape (N, {self.latent_dim}), got {tuple(z.shape)}")
         if not torch.isfinite(z).all():
             raise ValueError("z contains NaN or infinity")
-        z = z.float()
+        device = next(self.module.parameters()).device
+        z = z.float().to(device)
+        labels = labels.to(device) if labels is not None else None
         return self.module(z, labels) if self.classes is not None else self.module(z)
+
+    def to(self, device) -> "ImageGenerator":
+        """Run on ``device`` ("cpu", "cuda"); images still come back as PIL images."""
+        self.module.to(device)
+        return self
 
     def generate(self, n: int = 1, seed: int | None = None, labels=None, truncation: float = 1.0,
                  z: torch.Tensor | None = None) -> list[Image.Image]:

@@ -89,7 +89,14 @@ class SketchTranslator:
         """(N, C, S, S) in [-1, 1] -> (N, C_out, S, S); deterministic for a seed (dropout noise in paper mode)."""
         with self._lock, torch.inference_mode(), self._mode(), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
-            return self.module(images.float())
+            device = next(self.module.parameters()).device
+            if device.type == "cuda":
+                torch.cuda.manual_seed(seed)
+            return self.module(images.float().to(device))
+
+    def to(self, device) -> "SketchTranslator":
+        self.module.to(device)
+        return self
 
     @contextmanager
     def _mode(self):

@@ -33,7 +33,7 @@ def build_image_task(args: argparse.Namespace, data) -> ImageGANTask:
                       embed_dim=args.embed_dim, label_input=args.label_input)
     config = config_class(**fields)
     return ImageGANTask(args.command, config, generator_class(config), discriminator_class(config),
-                        augment=parse_policy(args.augment))
+                        augment=parse_policy(args.augment), mode_seeking=getattr(args, "mode_seeking", 0.0))
 
 
 def run_image_gan(args: argparse.Namespace) -> int:

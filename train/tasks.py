@@ -20,20 +20,25 @@ class ImageGANTask:
     """DCGAN and conditional GAN: non-saturating logistic loss, DiffAugment on everything D sees."""
 
     def __init__(self, kind: str, config, generator: nn.Module, discriminator: nn.Module,
-                 augment: tuple[str, ...] = ()):
+                 augment: tuple[str, ...] = (), mode_seeking: float = 0.0):
         self.kind, self.config = kind, config
         self.generator, self.discriminator = generator, discriminator
         self.conditional = kind == "cgan"
         self.augment = augment
+        self.mode_seeking = mode_seeking
 
     def make_batch(self, data, indices: torch.Tensor) -> dict:
         labels = data.labels[indices] if data.labels is not None else None
         return {"real": to_unit_range(data.images[indices]), "labels": labels}
 
     def sample_inputs(self, n: int, device) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """z and labels; the second half of the batch repeats the first half's labels (with other z), which the
+        mode-seeking term compares."""
         z = torch.randn(n, self.config.latent_dim, device=device)
-        labels = torch.randint(0, self.config.num_classes, (n,), device=device) if self.conditional else None
-        return z, labels
+        if not self.conditional:
+            return z, None
+        labels = torch.randint(0, self.config.num_classes, ((n + 1) // 2,), device=device)
+        return z, torch.cat([labels, labels])[:n]
 
     def generate(self, generator: nn.Module, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         return generator(z, labels) if self.conditional else generator(z)
@@ -50,7 +55,7 @@ class ImageGANTask:
         real, labels = batch["real"], batch["labels"]
         z, fake_labels = self.sample_inputs(real.shape[0], real.device)
         fake = self.generate(self.generator, z, fake_labels)
-        batch["fake"], batch["fake_labels"] = fake, fake_labels
+        batch["z"], batch["fake"], batch["fake_labels"] = z, fake, fake_labels
         real_logits = self.judge(real, labels)
         fake_logits = self.judge(fake.detach(), fake_labels)
         loss = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
@@ -60,7 +65,15 @@ class ImageGANTask:
 
     def generator_loss(self, batch: dict) -> tuple[torch.Tensor, dict]:
         fake_logits = self.judge(batch["fake"], batch["fake_labels"])
-        return F.softplus(-fake_logits).mean(), {}
+        loss = F.softplus(-fake_logits).mean()
+        if not self.mode_seeking:
+            return loss, {}
+        # Mode seeking (Mao et al. 2019): two z of the same label must give images as different as the z are.
+        # Without it the measured cGAN learned one image per label and ignored z.
+        half = batch["fake"].shape[0] // 2
+        fake, z = batch["fake"], batch["z"]
+        ratio = (fake[:half] - fake[half:2 * half]).abs().mean() / (z[:half] - z[half:2 * half]).abs().mean()
+        return loss + self.mode_seeking / (ratio + 1e-5), {"diversity": ratio.detach()}
 
     def fixed_inputs(self, device) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The z (and labels) of the per-epoch sample grid: 8 rows; for a cGAN one column per class."""

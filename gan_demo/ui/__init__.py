@@ -21,7 +21,7 @@ CREDIT = ("Emoji: All emojis designed by [OpenMoji](https://openmoji.org) – th
           "project. License: CC BY-SA 4.0. Digits: MNIST (LeCun, Cortes & Burges).")
 
 # Gradio 6 takes theme, CSS and page JavaScript at launch(); app.py and the tests launch with these
-LAUNCH_OPTIONS = {"css": PIXEL_CSS, "theme": gr.themes.Soft(),
+LAUNCH_OPTIONS = {"css": PIXEL_CSS, "theme": gr.themes.Soft(), "max_file_size": "20mb",
                   "js": (Path(__file__).parent / "ready_canvas.js").read_text(encoding="utf-8")}
 
 

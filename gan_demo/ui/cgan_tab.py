@@ -9,6 +9,7 @@ from ..images import tensor_grid
 from ..sketch import open_upload
 from . import common
 from .errors import user_errors
+from .hardware import accelerated
 from .pix2pix_tab import composite_path
 from .registry import ModelRegistry
 
@@ -19,17 +20,20 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | No
     """Lays out the tab; returns its model picker (None when no model of this kind is installed)."""
 
     @user_errors
+    @accelerated
     def cgan_sample(model_name, label, seed):
         """One image of ``label`` from a seed."""
         model = registry.get(model_name, KIND)
         return model.generate(1, seed=common.seed_value(seed), labels=label)[0]
 
     @user_errors
+    @accelerated
     def cgan_latent(model_name, label, seed, truncation, *sliders):
         model = registry.get(model_name, KIND)
         return model.generate(z=common.latent_from(model, seed, truncation, sliders), labels=[label])[0]
 
     @user_errors
+    @accelerated
     def cgan_grid(model_name, seed):
         """Every class from the same z: what the label alone changes."""
         model = registry.get(model_name, KIND)
@@ -52,6 +56,7 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | No
         return common.detective_verdict(registry.get(model_name, KIND), image, label)
 
     @user_errors
+    @accelerated
     def interpolate_labels(model_name, label_a, label_b, seed, frames):
         """Same z, the label embedding blended from one class to another."""
         model = registry.get(model_name, KIND)

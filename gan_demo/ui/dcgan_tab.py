@@ -6,6 +6,7 @@ import gradio as gr
 
 from . import common
 from .errors import user_errors
+from .hardware import accelerated
 from .registry import ModelRegistry
 
 KIND = "dcgan"
@@ -15,12 +16,14 @@ def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | N
     """Lays out the tab; returns its model picker (None when no model of this kind is installed)."""
 
     @user_errors
+    @accelerated
     def dcgan_sample(model_name, seed, truncation):
         """One image from a seed (the whole z from the seed)."""
         model = registry.get(model_name, KIND)
         return model.generate(1, seed=common.seed_value(seed), truncation=common.truncation_value(truncation))[0]
 
     @user_errors
+    @accelerated
     def dcgan_latent(model_name, seed, truncation, *sliders):
         """The seed's z edited by the sliders: re-runs only the generator."""
         model = registry.get(model_name, KIND)
@@ -39,6 +42,7 @@ def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | N
         return common.detective_verdict(registry.get(model_name, KIND), image)
 
     @user_errors
+    @accelerated
     def interpolate(model_name, seed_a, seed_b, frames):
         """A strip and a GIF between the z of two seeds (spherical interpolation)."""
         model = registry.get(model_name, KIND)

@@ -8,6 +8,7 @@ import gradio as gr
 from ..sketch import EmptyDrawing, looks_like_photo, open_upload, photo_to_edges, prepare_drawing
 from . import common
 from .errors import user_errors
+from .hardware import accelerated
 from .registry import ModelRegistry
 
 log = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ def composite_path(sketch) -> str | None:
 
 def build_pix2pix_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
     @user_errors
+    @accelerated
     def pix2pix_translate(model_name, sketch):
         """The drawing, cropped and stroke-matched, translated; an empty canvas gets a hint."""
         model = registry.get(model_name, KIND)
@@ -43,6 +45,7 @@ def build_pix2pix_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
         return model.translate(drawing), ""
 
     @user_errors
+    @accelerated
     def translate_upload(model_name, path):
         """An uploaded drawing as it is, or the edges of an uploaded photo."""
         model = registry.get(model_name, KIND)

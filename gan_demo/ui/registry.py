@@ -5,6 +5,7 @@ import logging
 import threading
 
 from ..loading import list_models, load
+from .hardware import inference_device
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ class ModelRegistry:
             raise ValueError(f"unknown {kind} model {str(name)[:80]!r}; choose one of: {choices}")
         with self._lock:
             if name not in self._models:
-                self._models[name] = load(name)
+                self._models[name] = load(name).to(inference_device())
             return self._models[name]
 
     def get_generator(self, name):
