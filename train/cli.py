@@ -73,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from .distributed import is_main_process
+
+    logging.basicConfig(level=logging.INFO if is_main_process() else logging.WARNING, format="%(message)s")
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser().parse_args(argv)
     args.command_line = "python -m train " + shlex.join(argv)
@@ -126,5 +128,9 @@ def resolve_resume(args: argparse.Namespace) -> argparse.Namespace:
 
 
 def save_run_options(args: argparse.Namespace) -> None:
+    from .distributed import is_main_process
+
+    if not is_main_process():
+        return
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     atomic.write_json(args.out / RUN_FILE, options)

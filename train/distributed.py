@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 
 import torch
 import torch.distributed as dist
@@ -30,8 +31,16 @@ def wrap(module: nn.Module, device: torch.device) -> nn.Module:
     if not dist.is_initialized():
         return module
     ids = [device.index] if device.type == "cuda" else None
-    # buffers (batch-norm statistics) stay per process: D runs twice per step, on real and on fake images
-    return nn.parallel.DistributedDataParallel(module, device_ids=ids, broadcast_buffers=False)
+    # buffers (batch-norm statistics) stay per process: D runs twice per step, on real and on fake images.
+    # PyTorch warns that broadcast_buffers is deprecated but itself advises keeping it for rank-local buffers.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*broadcast_buffers.*", category=FutureWarning)
+        return nn.parallel.DistributedDataParallel(module, device_ids=ids, broadcast_buffers=False)
+
+
+def is_main_process() -> bool:
+    """Rank 0, or a run outside torchrun (before or after the process group exists)."""
+    return int(os.environ.get("RANK", "0")) == 0
 
 
 def teardown() -> None:
