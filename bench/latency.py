@@ -22,11 +22,11 @@ def model_only_seconds(endpoint: str, arguments: list, calls: int) -> list[float
 
         image = Image.new("RGB", (512, 512), "white")
         ImageDraw.Draw(image).ellipse((100, 100, 400, 400), outline="black", width=8)
-        work = (lambda: model.translate(prepare_drawing(image, model.image_size)))
-    elif endpoint.startswith("cgan"):
-        work = (lambda: model.generate(1, seed=3, labels="7"))
+        def work():
+            return model.translate(prepare_drawing(image, model.image_size))
     else:
-        work = (lambda: model.generate(1, seed=3))
+        def work():
+            return model.generate(1, seed=3, labels="7" if model.classes else None)
     work()
     times = []
     for _ in range(calls):

@@ -101,7 +101,8 @@ def read_safetensors(path: Path) -> dict[str, torch.Tensor]:
     try:
         return load_safetensors_bytes(path.read_bytes())
     except (SafetensorError, ValueError, RuntimeError, OSError) as error:
-        raise CheckpointError(f"{path}: not a valid safetensors file, it may be corrupt or truncated ({error})") from None
+        raise CheckpointError(f"{path}: not a valid safetensors file, it may be corrupt or truncated "
+                              f"({error})") from None
 
 
 def load_weights_into(module: nn.Module, state: dict[str, torch.Tensor], source) -> None:

@@ -29,7 +29,8 @@ def read_state_file(path: Path) -> dict[str, torch.Tensor]:
         raise CheckpointError(f"{path}: refused to load: the file holds Python objects other than tensors, "
                               f"which could run code ({str(error).splitlines()[0]})") from None
     except (RuntimeError, OSError, EOFError, ValueError) as error:
-        raise CheckpointError(f"{path}: not a readable PyTorch file, it may be corrupt or truncated ({error})") from None
+        raise CheckpointError(f"{path}: not a readable PyTorch file, it may be corrupt or truncated "
+                              f"({error})") from None
     if isinstance(state, dict) and isinstance(state.get("state_dict"), dict):
         state = state["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):

@@ -1,6 +1,4 @@
 """The app's HTTP API through the real Gradio client, against a launched server with the shipped models."""
-import io
-import math
 import re
 from pathlib import Path
 

@@ -134,3 +134,17 @@ def save_run_options(args: argparse.Namespace) -> None:
         return
     options = {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()}
     atomic.write_json(args.out / RUN_FILE, options)
+
+
+def train_and_publish(args: argparse.Namespace, task, data, options) -> None:
+    """Record the options (new runs), train, and upload the folder when --push-to-hub asks for it."""
+    from .loop import fit
+
+    if not args.resume:
+        save_run_options(args)
+    fit(task, data, options, args.out, resume=args.resume, show_progress=not args.quiet)
+    logging.getLogger(__name__).info("checkpoint written to %s", args.out)
+    if args.push_to_hub:
+        from gan_demo.hub import push_checkpoint
+
+        logging.getLogger(__name__).info("uploaded: %s", push_checkpoint(args.out, args.push_to_hub))

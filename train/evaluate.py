@@ -97,7 +97,9 @@ def inception_metrics(model, data_name: str, samples: int, seed: int, weights) -
     fake, _ = generated_digits(model, max(1, samples // 10), seed) if model.classes else \
         (torch.cat([model.generate_tensor(c) for c in model.sample_z(samples, seed).split(500)]), None)
     fake_uint8 = fake.clamp(-1, 1).add(1).mul(127.5).round().to(torch.uint8)
-    rgb = (lambda t: t.expand(-1, 3, -1, -1) if t.shape[1] == 1 else t)
+
+    def rgb(images: torch.Tensor) -> torch.Tensor:
+        return images.expand(-1, 3, -1, -1) if images.shape[1] == 1 else images
     try:
         result = torch_fidelity.calculate_metrics(
             input1=TensorImages(rgb(fake_uint8)), input2=TensorImages(rgb(real)), fid=True, isc=True,

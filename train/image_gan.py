@@ -11,7 +11,7 @@ from gan_demo.models import MODEL_KINDS
 
 from .augment import parse_policy
 from .data import load_image_data
-from .loop import TrainOptions, fit
+from .loop import TrainOptions
 from .tasks import ImageGANTask
 
 log = logging.getLogger(__name__)
@@ -51,14 +51,7 @@ def run_image_gan(args: argparse.Namespace) -> int:
     log.info("data: %s — %d images of %s", data.source, len(data), tuple(data.images.shape[1:]))
     torch.manual_seed(args.seed)  # the initial weights depend on the seed alone
     task = build_image_task(args, data)
-    from .cli import save_run_options
+    from .cli import train_and_publish
 
-    if not args.resume:
-        save_run_options(args)
-    fit(task, data, options, args.out, resume=args.resume, show_progress=not args.quiet)
-    log.info("checkpoint written to %s", args.out)
-    if args.push_to_hub:
-        from gan_demo.hub import push_checkpoint
-
-        log.info("uploaded: %s", push_checkpoint(args.out, args.push_to_hub))
+    train_and_publish(args, task, data, options)
     return 0

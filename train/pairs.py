@@ -138,7 +138,9 @@ def load_paired_folders(folder_a: Path, folder_b: Path, image_size: int) -> Pair
 def stack_pairs(sketches, targets, source: str, folder: Path) -> PairData:
     if not targets:
         raise DataError(f"--data {folder}: no readable image pairs there")
-    to_tensor = (lambda arrays: torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous())
+    def to_tensor(arrays):
+        return torch.from_numpy(np.stack(arrays)).permute(0, 3, 1, 2).contiguous()
+
     return PairData(to_tensor(sketches)[:, None], to_tensor(targets), source=f"{source} ({len(targets)} pairs)")
 
 

@@ -9,7 +9,7 @@ import torch
 
 from gan_demo.models import PatchDiscriminator, Pix2PixConfig, UnetGenerator
 
-from .loop import TrainOptions, fit
+from .loop import TrainOptions
 from .pairs import STANDARD_DATASETS, download_standard, load_pairs
 from .tasks import Pix2PixTask
 
@@ -55,14 +55,7 @@ def run_pix2pix(args: argparse.Namespace) -> int:
                            depth=args.depth, base_width=args.width, norm=args.norm, dropout=not args.no_dropout,
                            inference_mode=mode, image_size=args.image_size, disc_width=args.disc_width)
     task = Pix2PixTask(config, UnetGenerator(config), PatchDiscriminator(config), l1_weight=args.l1_weight)
-    from .cli import save_run_options
+    from .cli import train_and_publish
 
-    if not args.resume:
-        save_run_options(args)
-    fit(task, data, options, args.out, resume=args.resume, show_progress=not args.quiet)
-    log.info("checkpoint written to %s", args.out)
-    if args.push_to_hub:
-        from gan_demo.hub import push_checkpoint
-
-        log.info("uploaded: %s", push_checkpoint(args.out, args.push_to_hub))
+    train_and_publish(args, task, data, options)
     return 0

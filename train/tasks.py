@@ -143,7 +143,7 @@ class Pix2PixTask:
             pair = F.interpolate(pair, size=(big, big), mode="bilinear", align_corners=False)
             tops = torch.randint(0, big - size + 1, (len(pair),)).tolist()
             lefts = torch.randint(0, big - size + 1, (len(pair),)).tolist()
-            pair = torch.stack([p[:, t:t + size, l:l + size] for p, t, l in zip(pair, tops, lefts)])
+            pair = torch.stack([p[:, top:top + size, left:left + size] for p, top, left in zip(pair, tops, lefts)])
         flip = torch.rand(len(pair), device=pair.device) < 0.5
         pair = torch.where(flip[:, None, None, None], pair.flip(-1), pair)
         return pair[:, :sketches.shape[1]].contiguous(), pair[:, sketches.shape[1]:].contiguous()

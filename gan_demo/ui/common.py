@@ -81,7 +81,8 @@ def latent_sliders() -> list[gr.Slider]:
 
 
 def display_image(label: str, elem_id: str) -> gr.Image:
-    return gr.Image(label=label, format="png", height=320, elem_id=elem_id, elem_classes=["pixelated", "fill-image"], interactive=False,
+    return gr.Image(label=label, format="png", height=320, elem_id=elem_id,
+                    elem_classes=["pixelated", "fill-image"], interactive=False,
                     buttons=["download"])
 
 
