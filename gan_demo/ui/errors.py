@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 
 import gradio as gr
@@ -12,7 +13,27 @@ log = logging.getLogger(__name__)
 
 
 def user_errors(handler):
-    """Turn ValueError / CheckpointError into gr.Error; log anything else and say so plainly."""
+    """Turn ValueError / CheckpointError into gr.Error; log anything else and say so plainly.
+    Generator handlers (streamed updates) stay generators, so Gradio still streams them."""
+
+    def translated(error: Exception) -> gr.Error:
+        if isinstance(error, (ValueError, TypeError, CheckpointError)):
+            return gr.Error(str(error), print_exception=False)
+        log.error("unexpected error in %s", handler.__name__, exc_info=error)
+        return gr.Error("Something went wrong on the server; the error was logged. Please try again.",
+                        print_exception=False)
+
+    if inspect.isgeneratorfunction(handler):
+        @functools.wraps(handler)
+        def streamed(*args, **kwargs):
+            try:
+                yield from handler(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as error:
+                raise translated(error) from None
+
+        return streamed
 
     @functools.wraps(handler)
     def wrapped(*args, **kwargs):
@@ -20,12 +41,8 @@ def user_errors(handler):
             return handler(*args, **kwargs)
         except gr.Error:
             raise
-        except (ValueError, TypeError, CheckpointError) as error:
-            raise gr.Error(str(error), print_exception=False) from None
-        except Exception:
-            log.exception("unexpected error in %s", handler.__name__)
-            raise gr.Error("Something went wrong on the server; the error was logged. Please try again.",
-                           print_exception=False) from None
+        except Exception as error:
+            raise translated(error) from None
 
     return wrapped
 

@@ -5,7 +5,8 @@ This is the one place in ``gan_demo`` that calls ``train`` (its public ``fit``),
 """
 from __future__ import annotations
 
-import itertools
+import functools
+import logging
 import tempfile
 import threading
 import time
@@ -18,15 +19,15 @@ from ..loading import load
 from .errors import user_errors
 from .registry import ModelRegistry
 
+log = logging.getLogger(__name__)
 DATASETS = {
     "MNIST digits, conditional GAN (28 px)": ("cgan", "mnist", 28),
     "MNIST digits, DCGAN (28 px)": ("dcgan", "mnist", 28),
     "OpenMoji emoji, DCGAN (32 px)": ("dcgan", "openmoji", 32),
 }
-SAVE_EVERY = 20  # steps between live updates (each writes a complete, loadable checkpoint)
+SAVE_EVERY = 10  # steps between live updates (each writes a complete, loadable checkpoint)
 MAX_LIVE_RUNS = 2  # at once, across all users: the CPU is shared with everyone's inference
 RUN_ROOT = Path(tempfile.gettempdir()) / "gan_playground_live_runs"
-_run_numbers = itertools.count(1)
 _live_slots = threading.BoundedSemaphore(MAX_LIVE_RUNS)
 
 
@@ -48,8 +49,28 @@ class LiveRun:
         return self.thread is not None and self.thread.is_alive()
 
 
-def start_run(choice: str, steps: int) -> LiveRun:
+@functools.lru_cache(maxsize=None)
+def live_data(choice: str):
+    """The dataset of a choice, loaded once per process (OpenMoji: the first 1,024 training emoji)."""
     from train.data import load_image_data, load_openmoji
+
+    _, data_name, size = DATASETS[choice]
+    return load_openmoji(size, limit=1024) if data_name == "openmoji" else load_image_data(data_name, size)
+
+
+def preload_in_background() -> None:
+    """Load the live-training data while the page is idle, so pressing Start shows samples within seconds."""
+    def load_all():
+        for choice in DATASETS:
+            try:
+                live_data(choice)
+            except Exception:  # reported when the user starts that run
+                log.warning("could not preload %s", choice, exc_info=True)
+
+    threading.Thread(target=load_all, name="preload-live-data", daemon=True).start()
+
+
+def start_run(choice: str, steps: int) -> LiveRun:
     from train.image_gan import default_augment
     from train.loop import TrainOptions, fit
     from train.tasks import ImageGANTask
@@ -57,11 +78,12 @@ def start_run(choice: str, steps: int) -> LiveRun:
     from ..models import MODEL_KINDS
 
     kind, data_name, size = DATASETS[choice]
-    run = LiveRun(kind, RUN_ROOT / f"live-{kind}-{next(_run_numbers)}")
+    RUN_ROOT.mkdir(parents=True, exist_ok=True)
+    run = LiveRun(kind, Path(tempfile.mkdtemp(prefix=f"live-{kind}-", dir=RUN_ROOT)))
 
     def work():
         try:
-            data = load_openmoji(size, limit=1024) if data_name == "openmoji" else load_image_data(data_name, size)
+            data = live_data(choice)
             config_class, generator_class, discriminator_class = MODEL_KINDS[kind]
             fields = dict(image_size=size, channels=int(data.images.shape[1]), base_width=32)
             if kind == "cgan":
@@ -71,8 +93,9 @@ def start_run(choice: str, steps: int) -> LiveRun:
 
             task = ImageGANTask(kind, config, generator_class(config), discriminator_class(config),
                                 augment=parse_policy(default_augment(data_name)))
+            # no EMA: a few hundred steps are too few to average, and the grid should show the live generator
             options = TrainOptions(epochs=1000, batch_size=32, max_steps=steps, save_every=SAVE_EVERY,
-                                   device="cpu", command=f"Train tab: {choice}, {steps} steps")
+                                   ema_decay=0.0, device="cpu", command=f"Train tab: {choice}, {steps} steps")
 
             def progress(step, history, grid):
                 run.step, run.history, run.grid = step, list(history), grid
@@ -129,6 +152,7 @@ def build_train_tab(registry: ModelRegistry, model_pickers: dict[str, gr.Dropdow
     def refresh_pickers():
         return [gr.Dropdown(choices=registry.names(kind)) for kind in model_pickers]
 
+    preload_in_background()
     gr.Markdown("Train a small GAN on the CPU and watch it learn: the grid shows the generator's images from "
                 "a fixed z, the plot the discriminator's and generator's losses.")
     with gr.Row():
