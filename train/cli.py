@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--label-input", choices=("projection", "maps"), default="projection",
                              help="how D sees the label")
             sub.add_argument("--embed-dim", type=int, default=50)
+            sub.add_argument("--auxiliary-weight", type=float, default=1.0,
+                             help="weight of the AC-GAN class loss on D's auxiliary head (0: no head)")
             sub.add_argument("--mode-seeking", type=float, default=1.0,
                              help="weight of the mode-seeking term that keeps z meaningful per label (0: off)")
     from .pix2pix_cli import add_pix2pix_parser

@@ -30,10 +30,12 @@ def build_image_task(args: argparse.Namespace, data) -> ImageGANTask:
         if data.labels is None:
             raise ValueError(f"--data {args.data}: a conditional GAN needs labelled data (mnist, fashion-mnist)")
         fields.update(num_classes=len(data.class_names), class_names=data.class_names,
-                      embed_dim=args.embed_dim, label_input=args.label_input)
+                      embed_dim=args.embed_dim, label_input=args.label_input,
+                      auxiliary_classifier=args.auxiliary_weight > 0)
     config = config_class(**fields)
     return ImageGANTask(args.command, config, generator_class(config), discriminator_class(config),
-                        augment=parse_policy(args.augment), mode_seeking=getattr(args, "mode_seeking", 0.0))
+                        augment=parse_policy(args.augment), mode_seeking=getattr(args, "mode_seeking", 0.0),
+                        auxiliary_weight=getattr(args, "auxiliary_weight", 0.0))
 
 
 def run_image_gan(args: argparse.Namespace) -> int:

@@ -20,12 +20,13 @@ class ImageGANTask:
     """DCGAN and conditional GAN: non-saturating logistic loss, DiffAugment on everything D sees."""
 
     def __init__(self, kind: str, config, generator: nn.Module, discriminator: nn.Module,
-                 augment: tuple[str, ...] = (), mode_seeking: float = 0.0):
+                 augment: tuple[str, ...] = (), mode_seeking: float = 0.0, auxiliary_weight: float = 1.0):
         self.kind, self.config = kind, config
         self.generator, self.discriminator = generator, discriminator
         self.conditional = kind == "cgan"
         self.augment = augment
         self.mode_seeking = mode_seeking
+        self.auxiliary_weight = auxiliary_weight if getattr(config, "auxiliary_classifier", False) else 0.0
 
     def make_batch(self, data, indices: torch.Tensor) -> dict:
         labels = data.labels[indices] if data.labels is not None else None
@@ -43,9 +44,18 @@ class ImageGANTask:
     def generate(self, generator: nn.Module, z: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
         return generator(z, labels) if self.conditional else generator(z)
 
-    def judge(self, images: torch.Tensor, labels: torch.Tensor | None) -> torch.Tensor:
+    def judge(self, images: torch.Tensor, labels: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """(real/fake logits, class logits or None) of the augmented images."""
         images = diff_augment(images, self.augment)
-        return self.discriminator(images, labels) if self.conditional else self.discriminator(images)
+        if not self.conditional:
+            return self.discriminator(images), None
+        return self.discriminator(images, labels, with_classes=True)
+
+    def class_loss(self, class_logits: torch.Tensor | None, labels: torch.Tensor | None):
+        """AC-GAN: D learns the class of real images; G is pushed to make its fakes classified as asked."""
+        if class_logits is None or not self.auxiliary_weight:
+            return 0.0
+        return self.auxiliary_weight * F.cross_entropy(class_logits.float(), labels)
 
     def prepare(self, data) -> None:
         """Nothing to precompute: the sample grid comes from a fixed z."""
@@ -56,16 +66,16 @@ class ImageGANTask:
         z, fake_labels = self.sample_inputs(real.shape[0], real.device)
         fake = self.generate(self.generator, z, fake_labels)
         batch["z"], batch["fake"], batch["fake_labels"] = z, fake, fake_labels
-        real_logits = self.judge(real, labels)
-        fake_logits = self.judge(fake.detach(), fake_labels)
-        loss = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+        real_logits, real_classes = self.judge(real, labels)
+        fake_logits, _ = self.judge(fake.detach(), fake_labels)
+        loss = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean() + self.class_loss(real_classes, labels)
         stats = {"D(x)": torch.sigmoid(real_logits.detach().float()).mean(),
                  "D(G(z))": torch.sigmoid(fake_logits.detach().float()).mean()}
         return loss, stats
 
     def generator_loss(self, batch: dict) -> tuple[torch.Tensor, dict]:
-        fake_logits = self.judge(batch["fake"], batch["fake_labels"])
-        loss = F.softplus(-fake_logits).mean()
+        fake_logits, fake_classes = self.judge(batch["fake"], batch["fake_labels"])
+        loss = F.softplus(-fake_logits).mean() + self.class_loss(fake_classes, batch["fake_labels"])
         if not self.mode_seeking:
             return loss, {}
         # Mode seeking (Mao et al. 2019): two z of the same label must give images as different as the z are.

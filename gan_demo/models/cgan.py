@@ -22,6 +22,7 @@ class CGANConfig(DCGANConfig):
     num_classes: int = 10
     embed_dim: int = 50  # length of the label embedding concatenated to z
     label_input: str = "projection"  # how D sees the label: "projection" or "maps"
+    auxiliary_classifier: bool = False  # D also predicts the class (AC-GAN head), which G is trained to satisfy
     class_names: list[str] = field(default_factory=list)  # shown in the UI; defaults to "0".."N-1"
 
     def __post_init__(self):
@@ -60,17 +61,26 @@ class CGANDiscriminator(nn.Module):
         layers, width, start = discriminator_features(config.channels + label_planes, config)
         self.features = nn.Sequential(*layers)
         self.head = nn.Conv2d(width, 1, start, 1, 0, bias=False)
+        if config.auxiliary_classifier:
+            self.class_head = nn.Linear(width, config.num_classes)
         self.apply(init_weights)
         if config.label_input == "projection":
             # small, like the convolutions: an N(0, 1) projection swamps the logit (losses in the hundreds)
             self.label_projection = nn.Embedding(config.num_classes, width)
             nn.init.normal_(self.label_projection.weight, 0.0, 0.02)
 
-    def forward(self, images: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def forward(self, images: torch.Tensor, labels: torch.Tensor, with_classes: bool = False):
+        """One real/fake logit per image (for its label); with_classes: also the auxiliary head's class logits
+        (N, num_classes), None when the model has no such head."""
         if self.config.label_input == "maps":
             planes = nn.functional.one_hot(labels, self.config.num_classes).to(images.dtype)
             planes = planes[:, :, None, None].expand(-1, -1, *images.shape[2:])
-            return self.head(self.features(torch.cat([images, planes], dim=1))).reshape(-1)
-        features = self.features(images)
-        pooled = features.sum(dim=(2, 3))
-        return self.head(features).reshape(-1) + (self.label_projection(labels) * pooled).sum(dim=1)
+            features = self.features(torch.cat([images, planes], dim=1))
+            logits = self.head(features).reshape(-1)
+        else:
+            features = self.features(images)
+            projection = (self.label_projection(labels) * features.sum(dim=(2, 3))).sum(dim=1)
+            logits = self.head(features).reshape(-1) + projection
+        if not with_classes:
+            return logits
+        return logits, self.class_head(features.mean(dim=(2, 3))) if self.config.auxiliary_classifier else None
