@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import io
 import math
+import platform
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -256,4 +257,5 @@ def losses_csv(history: list[dict]) -> str:
 def device_description(device: torch.device) -> str:
     if device.type == "cuda":
         return f"CUDA ({torch.cuda.get_device_name(device)})"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"CPU ({threads} thread{'s' if threads > 1 else ''}, {platform.processor() or platform.machine()})"

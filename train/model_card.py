@@ -52,6 +52,7 @@ def render_model_card(name: str, config: dict) -> str:
         f"- **Wall time:** {training.get('wall_time_seconds', 0) / 60:.1f} min, "
         f"{training.get('epochs', 0)} epochs, {training.get('steps', 0)} steps",
         f"- **Final losses:** {format_values(training.get('final_losses', {}))}",
+        f"- **Options:** {format_values(training.get('options', {}))}",
         "",
         "## Architecture",
         "",
@@ -62,6 +63,12 @@ def render_model_card(name: str, config: dict) -> str:
     metrics = config.get("metrics")
     if metrics:
         lines += ["", "## Evaluation", ""] + metric_lines(metrics)
+    directions = config.get("directions")
+    if directions:
+        shares = ", ".join(f"{100 * v:.1f} %" for v in directions["explained_variance"])
+        lines += ["", "## Semantic directions", "",
+                  f"`directions.safetensors`: {directions['count']} GANSpace directions from {directions['samples']} "
+                  f"samples (seed {directions['seed']}); shares of the first layer's variance: {shares}."]
     return "\n".join(lines) + "\n"
 
 
