@@ -6,39 +6,25 @@ any width. ``prepare_drawing`` crops to the strokes, pads to a centred square an
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
 INK_THRESHOLD = 160  # grey levels below this count as a stroke
 FILL_FRACTION = 0.8  # the drawing's longer side over the side of the square, as in OpenMoji
 TRAINING_STROKE = 2 / 72  # OpenMoji's stroke width relative to the image side
-MAX_UPLOAD_PIXELS = 25_000_000  # refused before decoding; larger files are not drawings
-MAX_UPLOAD_BYTES = 20 * 2**20
+MAX_UPLOAD_PIXELS = 25_000_000  # larger images are not drawings (the app also caps PIL's decoder, see ui/)
 
 
 class EmptyDrawing(ValueError):
     """Nothing drawn: the UI shows a hint rather than an error."""
 
 
-def open_upload(path: str | Path) -> Image.Image:
-    """Open an uploaded file, refusing huge files and dimensions before any pixel is decoded."""
-    from PIL import UnidentifiedImageError
-
-    path = Path(path)
-    if path.stat().st_size > MAX_UPLOAD_BYTES:
-        raise ValueError(f"the file is {path.stat().st_size / 2**20:.0f} MB; the limit is {MAX_UPLOAD_BYTES >> 20} MB")
-    try:
-        image = Image.open(path)
-    except (UnidentifiedImageError, OSError):
-        raise ValueError("that file is not an image this app can read (try PNG or JPEG)") from None
+def checked_image(image) -> Image.Image:
+    """A decoded upload, refused when it is not an image or too large to be a drawing."""
+    if not isinstance(image, Image.Image):
+        raise ValueError("that file is not an image this app can read (try PNG or JPEG)")
     if image.width * image.height > MAX_UPLOAD_PIXELS:
         raise ValueError(f"the image is {image.width}x{image.height}; the limit is {MAX_UPLOAD_PIXELS:,} pixels")
-    try:
-        image.load()
-    except (OSError, ValueError, Image.DecompressionBombError) as error:
-        raise ValueError(f"the image could not be decoded ({error})") from None
     return image
 
 

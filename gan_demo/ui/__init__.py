@@ -4,6 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import gradio as gr
+from PIL import Image
+
+from ..sketch import MAX_UPLOAD_PIXELS
 
 from .api_only import build_api_endpoints
 from .cgan_tab import build_cgan_tab
@@ -19,6 +22,9 @@ INTRO = ("Play with generative adversarial networks: a **generator** (the forger
          "with this project's own `train/` module.")
 CREDIT = ("Emoji: All emojis designed by [OpenMoji](https://openmoji.org) – the open-source emoji and icon "
           "project. License: CC BY-SA 4.0. Digits: MNIST (LeCun, Cortes & Burges).")
+
+# PIL refuses to decode images over twice this many pixels (a decompression bomb) before reading their data
+Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS // 2
 
 # Gradio 6 takes theme, CSS and page JavaScript at launch(); app.py and the tests launch with these
 LAUNCH_OPTIONS = {"css": PIXEL_CSS, "theme": gr.themes.Soft(), "max_file_size": "20mb",

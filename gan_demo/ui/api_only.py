@@ -3,27 +3,27 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ..sketch import open_upload
+from ..sketch import checked_image
 from .errors import number, user_errors
 from .registry import ModelRegistry
 
 
 def build_api_endpoints(registry: ModelRegistry) -> None:
     @user_errors
-    def realness(model_name, image_path, label):
+    def realness(model_name, image, label):
         """The model's discriminator on an image: the probability it gives to "real" (label: cGANs only)."""
         model = registry.get_generator(model_name)
-        if image_path is None:
+        if image is None:
             raise ValueError("send an image to judge")
         if model.classes is None:
             label = None
         elif isinstance(label, float):
             label = int(number(label, "label")) if label.is_integer() else label
-        return round(model.realness(open_upload(image_path), label), 4)
+        return round(model.realness(checked_image(image), label), 4)
 
     with gr.Row(visible=False):
         model = gr.Textbox(label="model")
-        image = gr.Image(type="filepath", label="image")
+        image = gr.Image(type="pil", image_mode=None, label="image")
         label = gr.Textbox(label="label")
         score = gr.Number(label="realness")
         trigger = gr.Button("realness")

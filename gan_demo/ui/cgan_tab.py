@@ -6,11 +6,10 @@ import gradio as gr
 import torch
 
 from ..images import tensor_grid
-from ..sketch import open_upload
 from . import common
 from .errors import user_errors
 from .hardware import accelerated
-from .pix2pix_tab import composite_path
+from .pix2pix_tab import composite_image
 from .registry import ModelRegistry
 
 KIND = "cgan"
@@ -67,10 +66,9 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | No
     def judge_drawing(model_name, drawing, label):
         """The detective's verdict on the user's own drawing, for the asked label."""
         model = registry.get(model_name, KIND)
-        path = composite_path(drawing)
-        if path is None:
+        image = composite_image(drawing)
+        if image is None:
             return "Draw a digit first."
-        image = open_upload(path)
         if image.convert("L").getextrema()[0] > 160:
             return "The canvas is empty: draw a digit with the brush."
         score = model.realness(image, label)
@@ -102,7 +100,7 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | No
         strip, gif = common.interpolation_outputs_panel()
     with gr.Accordion("Forger against detective: draw a digit the detective believes", open=False):
         with gr.Row():
-            drawing = gr.Sketchpad(type="filepath", image_mode="RGB", canvas_size=(280, 280), fixed_canvas=True,
+            drawing = gr.Sketchpad(type="pil", image_mode="RGB", canvas_size=(280, 280), fixed_canvas=True,
                                    layers=False, transforms=(), label="Your digit (black on white)",
                                    brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"))
             with gr.Column():

@@ -5,7 +5,7 @@ import logging
 from pathlib import Path
 
 import gradio as gr
-from ..sketch import EmptyDrawing, looks_like_photo, open_upload, photo_to_edges, prepare_drawing
+from ..sketch import EmptyDrawing, checked_image, looks_like_photo, photo_to_edges, prepare_drawing
 from . import common
 from .errors import user_errors
 from .hardware import accelerated
@@ -18,15 +18,14 @@ BRUSH_PX = 10  # about OpenMoji's 2/72 stroke on a 512 px canvas drawn to ~70 % 
 EXAMPLE_DIR = Path(__file__).resolve().parent / "examples"
 
 
-def composite_path(sketch) -> str | None:
-    """The flattened drawing from a Sketchpad value (a dict of file paths) or a plain file path."""
+def composite_image(sketch):
+    """The flattened drawing from a Sketchpad value (a dict of images), or None for no drawing at all."""
     if sketch is None:
         return None
-    if isinstance(sketch, (str, Path)):
-        return str(sketch)
     if isinstance(sketch, dict):
-        return sketch.get("composite") or sketch.get("background")
-    raise ValueError("the sketch must be an image")
+        image = sketch.get("composite") or sketch.get("background")
+        return None if image is None else checked_image(image)
+    return checked_image(sketch)
 
 
 def build_pix2pix_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
@@ -35,23 +34,23 @@ def build_pix2pix_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
     def pix2pix_translate(model_name, sketch):
         """The drawing, cropped and stroke-matched, translated; an empty canvas gets a hint."""
         model = registry.get(model_name, KIND)
-        path = composite_path(sketch)
-        if path is None:
+        image = composite_image(sketch)
+        if image is None:
             return None, "Draw something: black lines on white, like an emoji outline."
         try:
-            drawing = prepare_drawing(open_upload(path), model.image_size)
+            drawing = prepare_drawing(image, model.image_size)
         except EmptyDrawing as hint:
             return None, str(hint)
         return model.translate(drawing), ""
 
     @user_errors
     @accelerated
-    def translate_upload(model_name, path):
+    def translate_upload(model_name, image):
         """An uploaded drawing as it is, or the edges of an uploaded photo."""
         model = registry.get(model_name, KIND)
-        if path is None:
+        if image is None:
             return None, "Upload a drawing or a photo."
-        image = open_upload(path)
+        image = checked_image(image)
         note = ""
         if looks_like_photo(image):
             image, note = photo_to_edges(image), "This looked like a photo: its edges were traced first."
@@ -68,7 +67,7 @@ def build_pix2pix_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
         with gr.Column():
             model = gr.Dropdown(names, value=names[0] if names else None, label="Model")
             sketch = gr.Sketchpad(
-                label="Draw here (black lines on white)", type="filepath", image_mode="RGB",
+                label="Draw here (black lines on white)", type="pil", image_mode="RGB",
                 canvas_size=(CANVAS, CANVAS), fixed_canvas=True, height=CANVAS + 80, layers=False, transforms=(),
                 brush=gr.Brush(default_size=BRUSH_PX, colors=["#000000"], default_color="#000000",
                                color_mode="fixed"),
@@ -83,7 +82,7 @@ def build_pix2pix_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
         gr.Examples(examples=[[str(p)] for p in examples], inputs=[sketch], label="Examples from the held-out "
                     "OpenMoji test split (click one, then edit it)")
     with gr.Accordion("Upload a photo or drawing instead", open=False):
-        upload = gr.Image(type="filepath", sources=["upload", "clipboard"], label="Photo or drawing")
+        upload = gr.Image(type="pil", image_mode=None, sources=["upload", "clipboard"], label="Photo or drawing")
 
     gr.on([sketch.change, model.change], pix2pix_translate, [model, sketch], [output, hint],
           api_name="pix2pix_translate", trigger_mode="always_last", show_progress="hidden")
