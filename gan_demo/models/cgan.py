@@ -83,5 +83,6 @@ class CGANDiscriminator(nn.Module):
             logits = self.head(features).reshape(-1) + projection
         if not with_classes:
             return logits
-        # summed, like the projection: a mean over the 7x7 map made the class head learn ~10x slower (measured)
+        # summed, like the projection: with a mean over the 7x7 map the class head learned far slower (measured
+        # on real digits alone: cross-entropy 1.74 vs 0.59 after 120 steps)
         return logits, self.class_head(features.sum(dim=(2, 3))) if self.config.auxiliary_classifier else None
