@@ -126,6 +126,10 @@ def resolve_resume(args: argparse.Namespace) -> argparse.Namespace:
         for key, value in saved.items():
             if key not in RESUMABLE_OVERRIDES + ("resume", "out", "command_line", "dry_run", "quiet"):
                 setattr(args, key, value)
+        from .distributed import is_main_process
+
+        if is_main_process() and not args.dry_run:  # the card then names every command that shaped the run
+            atomic.write_json(run_file, {**saved, "command_line": args.command_line})
     return args
 
 
