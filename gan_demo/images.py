@@ -38,9 +38,3 @@ def from_pil(image: Image.Image, channels: int) -> torch.Tensor:
     array = np.asarray(image.convert("L" if channels == 1 else "RGB"), dtype=np.float32)
     tensor = torch.from_numpy(array.copy()).reshape(array.shape[0], array.shape[1], channels).permute(2, 0, 1)
     return tensor.unsqueeze(0).div(127.5).sub(1.0)
-
-
-def upscale_nearest(image: Image.Image, size: int) -> Image.Image:
-    """Crisp enlargement for display: pixels become squares, nothing is re-generated."""
-    factor = max(1, size // max(image.size))
-    return image.resize((image.width * factor, image.height * factor), Image.Resampling.NEAREST)

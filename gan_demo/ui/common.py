@@ -90,14 +90,11 @@ def new_seed() -> int:
     return random_seed()
 
 
-def interpolation_frames(model, seed_a, seed_b, frames, truncation=1.0, label=None):
-    """Images along the great circle between the z of two seeds (one label for a cGAN)."""
-    frames = int(number(frames, "frames")) if float(number(frames, "frames")).is_integer() else frames
-    z_a = model.sample_z(1, seed_value(seed_a), truncation_value(truncation))
-    z_b = model.sample_z(1, seed_value(seed_b), truncation_value(truncation))
-    path = interpolation_path(z_a, z_b, frames)
-    labels = None if label is None else [label] * len(path)
-    return model.generate(z=path, labels=labels)
+def interpolation_frames(model, seed_a, seed_b, frames):
+    """Images along the great circle between the z of two seeds."""
+    frames = number(frames, "frames")
+    z_a, z_b = model.sample_z(1, seed_value(seed_a)), model.sample_z(1, seed_value(seed_b))
+    return model.generate(z=interpolation_path(z_a, z_b, int(frames) if frames.is_integer() else frames))
 
 
 def write_gif(images) -> str:

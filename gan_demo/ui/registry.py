@@ -42,8 +42,8 @@ class ModelRegistry:
 
     def get_generator(self, name):
         """A DCGAN or cGAN by name, whichever it is."""
-        kind = self._kind_of(name) if isinstance(name, str) and name in self._known else "dcgan"
-        return self.get(name, kind if kind in ("dcgan", "cgan") else "dcgan")
+        known = isinstance(name, str) and name in self._known and self._kind_of(name) == "cgan"
+        return self.get(name, "cgan" if known else "dcgan")  # unknown names get get()'s clear error
 
     def add(self, name: str, model) -> None:
         """Serve a model trained in this session (the Train tab) under ``name``."""
