@@ -1,7 +1,12 @@
 """A real browser (Debian's chromium driven by Playwright) uses the app as a person would."""
+import io
 import shutil
 
+import numpy as np
 import pytest
+from PIL import Image
+
+import gan_demo
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -23,14 +28,23 @@ def app_url():
 
 
 @pytest.fixture
-def page(app_url, tmp_path):
+def browser():
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1100})
-        page.goto(app_url)
-        page.wait_for_selector("#dcgan-image img", timeout=60_000)
-        yield page
+        yield browser
         browser.close()
+
+
+def open_app(browser, url, first_image="#dcgan-image"):
+    page = browser.new_page(viewport={"width": 1280, "height": 1100})
+    page.goto(url)
+    page.wait_for_selector(f"{first_image} img", timeout=60_000)
+    return page
+
+
+@pytest.fixture
+def page(browser, app_url):
+    return open_app(browser, app_url)
 
 
 def image_source(page, selector):
@@ -102,3 +116,36 @@ def test_train_tab_shows_a_changing_grid_and_stops_on_request(page, tmp_path):
     page.wait_for_function("() => /stopped at step/.test(document.querySelector('#train-status').innerText)",
                            timeout=60_000)
     page.screenshot(path=str(tmp_path / "train-stopped.png"))
+
+
+def shown_pixels(page, selector) -> np.ndarray:
+    """The image the page shows, as the browser received it."""
+    body = page.request.get(image_source(page, selector)).body()
+    return np.asarray(Image.open(io.BytesIO(body)).convert("L"))
+
+
+def wait_for_url(page, text):
+    page.wait_for_function("(text) => window.location.search.includes(text)", arg=text, timeout=30_000)
+
+
+def test_a_shared_link_reopens_its_image_and_the_url_follows_the_user(browser, app_url, tmp_path):
+    link = f"{app_url}?tab=cgan&model=mnist-cgan&seed=42&truncation=1&label=3&dir=2"
+    page = open_app(browser, link, first_image="#cgan-image")
+    page.screenshot(path=str(tmp_path / "1-shared-link.png"))
+    assert page.locator("#cgan-seed input").input_value() == "42"
+    assert page.locator("#cgan-label input[value='3']").is_checked()
+    model = gan_demo.load("mnist-cgan")
+    expected = model.generate(z=model.directions.apply(model.sample_z(1, 42), [2.0]), labels=["3"])[0]
+    np.testing.assert_array_equal(shown_pixels(page, "#cgan-image"), np.asarray(expected.convert("L")))
+
+    page.locator("#cgan-label").get_by_text("5", exact=True).click()
+    wait_for_url(page, "label=5")
+    assert "seed=42" in page.evaluate("window.location.search")
+
+    page.locator("#cgan-seed-random").click()
+    page.wait_for_function("() => !window.location.search.includes('seed=42')", timeout=30_000)
+    page.screenshot(path=str(tmp_path / "2-random-seed.png"))
+    page.locator("#cgan-seed-back").click()  # the seed history
+    wait_for_url(page, "seed=42&")
+    assert page.locator("#cgan-seed input").input_value() == "42"
+    page.screenshot(path=str(tmp_path / "3-back.png"))

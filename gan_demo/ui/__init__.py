@@ -12,6 +12,7 @@ from .api_only import build_api_endpoints
 from .cgan_tab import build_cgan_tab
 from .common import PIXEL_CSS
 from .dcgan_tab import build_dcgan_tab
+from .page_state import WRITE_URL_JS
 from .pix2pix_tab import build_pix2pix_tab
 from .registry import ModelRegistry
 from .train_tab import build_train_tab
@@ -37,16 +38,31 @@ def build_demo(registry: ModelRegistry | None = None, warm_up: bool = True) -> g
         registry.warm_up()
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
-        with gr.Tab("DCGAN"):
-            dcgan_picker = build_dcgan_tab(demo, registry)
-        with gr.Tab("Conditional GAN"):
-            cgan_picker = build_cgan_tab(demo, registry)
-        with gr.Tab("Pix2Pix"):
-            build_pix2pix_tab(demo, registry)
-        with gr.Tab("Train"):
-            pickers = {kind: picker for kind, picker in (("dcgan", dcgan_picker), ("cgan", cgan_picker)) if picker}
-            build_train_tab(registry, pickers)
+        with gr.Tabs() as tabs:
+            with gr.Tab("DCGAN", id="dcgan") as dcgan_page:
+                dcgan = build_dcgan_tab(demo, registry)
+            with gr.Tab("Conditional GAN", id="cgan") as cgan_page:
+                cgan = build_cgan_tab(demo, registry)
+            with gr.Tab("Pix2Pix", id="pix2pix"):
+                build_pix2pix_tab(demo, registry)
+            with gr.Tab("Train", id="train"):
+                generator_tabs = {kind: tab for kind, tab in (("dcgan", dcgan), ("cgan", cgan)) if tab}
+                build_train_tab(registry, {kind: tab.picker for kind, tab in generator_tabs.items()})
+        link_tabs_to_url(demo, tabs, {"dcgan": (dcgan_page, dcgan), "cgan": (cgan_page, cgan)})
         gr.Markdown(CREDIT)
         build_api_endpoints(registry)
     demo.registry = registry
     return demo
+
+
+def link_tabs_to_url(demo: gr.Blocks, tabs: gr.Tabs, generator_tabs: dict) -> None:
+    """A link's ``tab`` parameter opens that tab; opening a generator tab puts its view in the URL."""
+
+    def linked_tab(request: gr.Request):
+        tab = dict(request.query_params).get("tab") if request else None
+        return gr.Tabs(selected=tab) if tab in generator_tabs and generator_tabs[tab][1] else gr.skip()
+
+    demo.load(linked_tab, None, tabs, api_visibility="private")
+    for page, parts in generator_tabs.values():
+        if parts:
+            page.select(None, parts.query, None, js=WRITE_URL_JS, api_visibility="private")

@@ -6,7 +6,7 @@ import gradio as gr
 import torch
 
 from ..images import tensor_grid
-from . import common
+from . import common, page_state
 from .errors import user_errors
 from .hardware import accelerated
 from .pix2pix_tab import composite_image
@@ -15,8 +15,13 @@ from .registry import ModelRegistry
 KIND = "cgan"
 
 
-def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | None:
-    """Lays out the tab; returns its model picker (None when no model of this kind is installed)."""
+def default_label(classes: list[str]) -> str:
+    """The label picked at first ("give it a 7"): the seventh class where there is one."""
+    return classes[min(7, len(classes) - 1)]
+
+
+def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.GeneratorTab | None:
+    """Lays out the tab; returns its model picker and URL query (None when no model of this kind is installed)."""
 
     @user_errors
     @accelerated
@@ -43,7 +48,7 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | No
     def model_changed(model_name):
         model = registry.get(model_name, KIND)
         classes = model.classes
-        label_picker = gr.Radio(choices=classes, value=classes[min(7, len(classes) - 1)])
+        label_picker = gr.Radio(choices=classes, value=default_label(classes))
         return [label_picker] + common.direction_slider_updates(model)
 
     @user_errors
@@ -53,6 +58,21 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | No
     @user_errors
     def verdict(model_name, image, label):
         return common.detective_verdict(registry.get(model_name, KIND), image, label)
+
+    @user_errors
+    def restore(request: gr.Request):
+        """At page load: the view a shared link asks for (else the default), rendered."""
+        view = common.requested_view(request, KIND, registry.names(KIND))
+        model = registry.get(view.model, KIND)
+        label = view.label if view.label in model.classes else default_label(model.classes)
+        if view.label is not None and view.label != label:
+            gr.Warning(f"The link's label {view.label[:40]!r} is not one of this model's; showing {label}.")
+        return [view.model, gr.Radio(choices=model.classes, value=label)] + common.restored_view(model, view, label)
+
+    @user_errors
+    def share(model_name, label, seed, truncation, *sliders):
+        model = registry.get(model_name, KIND)
+        return common.shared_query(model, KIND, model_name, seed, truncation, sliders, label)
 
     @user_errors
     @accelerated
@@ -82,9 +102,9 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | No
     with gr.Row():
         with gr.Column(scale=1):
             model = gr.Dropdown(names, value=names[0], label="Model", allow_custom_value=True)
-            label = gr.Radio(classes, value=classes[min(7, len(classes) - 1)], label="Give it a …",
-                             elem_id="cgan-label")
-            seed, _, truncation = common.seed_controls(KIND)
+            label = gr.Radio(classes, value=default_label(classes), label="Give it a …", elem_id="cgan-label")
+            controls = common.SeedControls(KIND)
+            seed, truncation = controls.seed, controls.truncation
         with gr.Column(scale=1):
             image = common.display_image("Generated image", "cgan-image")
             meter = gr.Markdown(elem_id="cgan-meter")
@@ -104,24 +124,46 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | No
                                    layers=False, transforms=(), label="Your digit (black on white)",
                                    brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"))
             with gr.Column():
-                drawn_label = gr.Radio(classes, value=classes[min(7, len(classes) - 1)], label="It is a …")
+                drawn_label = gr.Radio(classes, value=default_label(classes), label="It is a …")
                 judge = gr.Button("Ask the detective")
                 judged = gr.Markdown()
 
+    query = gr.Textbox(visible=False)
+
     all_sliders = sliders + directions
-    gr.on([demo.load, model.change], model_changed, model, [label] + directions, api_visibility="private")
-    gr.on([demo.load, label.change, seed.change, model.change], cgan_sample, [model, label, seed], image,
-          api_name="cgan_sample", trigger_mode="always_last").then(
-        sliders_for_seed, [model, seed], all_sliders, api_visibility="private").then(
-        cgan_grid, [model, seed], grid, api_name="cgan_grid").then(
-        verdict, [model, image, label], meter, api_visibility="private")
-    gr.on([s.release for s in all_sliders] + [truncation.release], cgan_latent,
-          [model, label, seed, truncation] + all_sliders, image, api_name="cgan_latent",
-          trigger_mode="always_last").then(verdict, [model, image, label], meter, api_visibility="private")
-    reset.click(sliders_for_seed, [model, seed], all_sliders, api_visibility="private").then(
-        cgan_latent, [model, label, seed, truncation] + all_sliders, image, api_visibility="private")
+    private = {"api_visibility": "private"}
+
+    def judged_and_shared(event):
+        """The detective's verdict, then the page URL, once an image is on screen."""
+        return event.then(verdict, [model, image, label], meter, **private).then(
+            share, [model, label, seed, truncation] + all_sliders, query, **private).then(
+            None, query, None, js=page_state.WRITE_URL_JS, **private)
+
+    def rendered_from_seed(event):
+        """The seed's image, its sliders, every class from its z, verdict and URL after ``event``."""
+        return judged_and_shared(event.then(cgan_sample, [model, label, seed], image, **private).then(
+            sliders_for_seed, [model, seed], all_sliders, **private).then(
+            cgan_grid, [model, seed], grid, **private))
+
+    # renders follow user input only (.input/.release), so restoring a shared link at load re-renders nothing
+    model.input(model_changed, model, [label] + directions, **private)
+    judged_and_shared(gr.on(
+        [label.input, seed.input, model.input], cgan_sample, [model, label, seed], image, api_name="cgan_sample",
+        trigger_mode="always_last").then(
+        sliders_for_seed, [model, seed], all_sliders, **private).then(
+        cgan_grid, [model, seed], grid, api_name="cgan_grid"))
+    controls.after_new_seed(rendered_from_seed)
+    # after the named endpoints: the first registration of a function takes its name
+    demo.load(restore, None, [model, label, seed, truncation] + all_sliders + [image, controls.history, query],
+              **private).then(cgan_grid, [model, seed], grid, **private).then(
+        verdict, [model, image, label], meter, **private)
+    judged_and_shared(gr.on(
+        [s.release for s in all_sliders] + [truncation.release], cgan_latent,
+        [model, label, seed, truncation] + all_sliders, image, api_name="cgan_latent", trigger_mode="always_last"))
+    judged_and_shared(reset.click(sliders_for_seed, [model, seed], all_sliders, **private).then(
+        cgan_latent, [model, label, seed, truncation] + all_sliders, image, **private))
     go.click(interpolate_labels, [model, label_a, label_b, seed, frames], [strip, gif],
              api_name="interpolate_labels")
     gr.on([judge.click, drawing.change], judge_drawing, [model, drawing, drawn_label], judged,
           api_visibility="private", trigger_mode="always_last")
-    return model
+    return common.GeneratorTab(model, query)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
@@ -9,6 +10,7 @@ import torch
 
 from ..generate import check_seed, check_truncation, random_seed
 from ..latent import gif_bytes, interpolation_path, strip
+from . import page_state
 from .errors import number
 
 LATENT_SLIDERS = 8  # coordinates of z the user can edit directly
@@ -24,6 +26,12 @@ PIXEL_CSS = """
 """
 
 
+@dataclass
+class GeneratorTab:
+    picker: gr.Dropdown
+    query: gr.Textbox  # (hidden) the URL query that reopens what the tab shows
+
+
 def seed_value(seed) -> int:
     return check_seed(number(seed, "seed"))
 
@@ -33,15 +41,18 @@ def truncation_value(truncation) -> float:
 
 
 def latent_from(model, seed, truncation, slider_values) -> torch.Tensor:
-    """z of ``seed`` with its first coordinates set by the z sliders, moved along the model's semantic
-    directions by the direction sliders (all at 0: the seed's own image), then truncated."""
+    """z of ``seed`` with its first coordinates set by the z sliders (those moved off the seed's value), moved
+    along the model's semantic directions by the direction sliders (all at 0: the seed's own image), truncated."""
     z_values, direction_values = slider_values[:LATENT_SLIDERS], slider_values[LATENT_SLIDERS:]
     z = model.sample_z(1, seed_value(seed))
     values = [number(v, f"z[{i}]") for i, v in enumerate(z_values)]
     amounts = [number(v, f"direction {i + 1}") for i, v in enumerate(direction_values)]
     if any(abs(v) > 10 for v in values + amounts):
         raise ValueError("latent and direction sliders range from -10 to 10")
-    z[0, :len(values)] = torch.tensor(values)
+    own = slider_values_for(model, seed)
+    for i, value in enumerate(values):
+        if value != own[i]:  # a slider still at the seed's (rounded) value keeps the exact coordinate
+            z[0, i] = value
     if model.directions is not None and any(amounts):
         z = model.directions.apply(z, amounts[:len(model.directions.vectors)])
     return z * truncation_value(truncation)
@@ -58,11 +69,59 @@ def direction_sliders() -> list[gr.Slider]:
                       min_width=160, elem_classes=["direction-slider"]) for i in range(DIRECTION_SLIDERS)]
 
 
-def direction_slider_updates(model) -> list:
-    """Label each direction slider with its share of variance; hide them for models without directions."""
+def direction_slider_updates(model, values=()) -> list:
+    """Label each direction slider with its share of variance (and set it to ``values``, else 0); hide them
+    for models without directions."""
     labels = model.directions.labels() if model.directions is not None else []
-    return [gr.Slider(label=labels[i], visible=True, value=0.0) if i < len(labels) else
+    values = list(values)[:len(labels)] + [0.0] * DIRECTION_SLIDERS
+    return [gr.Slider(label=labels[i], visible=True, value=values[i]) if i < len(labels) else
             gr.Slider(visible=False, value=0.0) for i in range(DIRECTION_SLIDERS)]
+
+
+def requested_view(request: gr.Request | None, tab: str, model_names: list[str]) -> page_state.ViewState:
+    """The view a shared link asks ``tab`` for, else the default; a bad link is a warning, never a broken page."""
+    try:
+        view = page_state.from_query(dict(request.query_params) if request else {}, tab)
+    except ValueError as error:
+        gr.Warning(f"{error}; showing the default image instead.")
+        view = None
+    view = view or page_state.ViewState(tab)
+    if view.model not in model_names:
+        if view.model is not None:
+            gr.Warning(f"The link's model {view.model[:80]!r} is not installed here; showing {model_names[0]}.")
+        view.model = model_names[0]
+    return view
+
+
+def view_slider_values(model, view: page_state.ViewState) -> list[float]:
+    """Slider values for ``view``: its z values (the seed's own where it names none) and its directions."""
+    own = slider_values_for(model, view.seed)[:LATENT_SLIDERS]
+    latent = (view.latent or []) + own[len(view.latent or []):]
+    directions = view.directions + [0.0] * DIRECTION_SLIDERS
+    return latent[:LATENT_SLIDERS] + directions[:DIRECTION_SLIDERS]
+
+
+def restored_view(model, view: page_state.ViewState, label=None) -> list:
+    """What a tab shows for a view restored from a link: seed, truncation, z sliders, direction sliders, the
+    image, the seed history and the URL query."""
+    values = view_slider_values(model, view)
+    image = model.generate(z=latent_from(model, view.seed, view.truncation, values),
+                           labels=None if label is None else [label])[0]
+    history = page_state.remember(page_state.new_history(), view.seed)
+    query = shared_query(model, view.tab, view.model, view.seed, view.truncation, values, label)
+    return ([view.seed, view.truncation] + values[:LATENT_SLIDERS]
+            + direction_slider_updates(model, values[LATENT_SLIDERS:]) + [image, history, query])
+
+
+def shared_query(model, tab: str, model_name, seed, truncation, slider_values, label=None) -> str:
+    """The URL query that reopens this view; z values are left out while they are the seed's own."""
+    values = [round(number(v, "slider"), 2) for v in slider_values]
+    latent = values[:LATENT_SLIDERS]
+    own = slider_values_for(model, seed)[:LATENT_SLIDERS]
+    view = page_state.ViewState(tab, model_name, seed_value(seed), truncation_value(truncation),
+                                latent=None if latent == own else latent, directions=values[LATENT_SLIDERS:],
+                                label=label)
+    return page_state.to_query(view)
 
 
 def detective_verdict(model, image, label=None) -> str:
@@ -114,15 +173,50 @@ def no_models_note(kind: str) -> None:
                 f"checkpoints/NAME` and restart the app.")
 
 
-def seed_controls(prefix: str) -> tuple[gr.Number, gr.Button, gr.Slider]:
-    """Seed box, its random button, and the truncation slider; the button fills the box, whose change renders."""
-    with gr.Row():
-        seed = gr.Number(value=0, precision=0, minimum=0, label="Seed", elem_id=f"{prefix}-seed")
-        randomise = gr.Button("🎲 Random", scale=0)
-    truncation = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Truncation",
-                           info="1 = as trained; lower pulls z towards the average image")
-    randomise.click(new_seed, None, seed, api_visibility="private")
-    return seed, randomise, truncation
+class SeedControls:
+    """Seed box, random / back / forward buttons, the truncation slider, and the seed history they walk.
+    The tab wires what renders; this wires only the history."""
+
+    def __init__(self, prefix: str):
+        with gr.Row():
+            self.seed = gr.Number(value=0, precision=0, minimum=0, label="Seed", elem_id=f"{prefix}-seed")
+            self.back = gr.Button("◀", scale=0, min_width=40, elem_id=f"{prefix}-seed-back")
+            self.forward = gr.Button("▶", scale=0, min_width=40, elem_id=f"{prefix}-seed-forward")
+            self.randomise = gr.Button("🎲 Random", scale=0, elem_id=f"{prefix}-seed-random")
+        self.truncation = gr.Slider(0.0, 1.0, value=1.0, step=0.05, label="Truncation",
+                                    info="1 = as trained; lower pulls z towards the average image")
+        self.history = gr.State(page_state.new_history())
+        gr.on([self.seed.submit, self.seed.blur], remember_seed, [self.history, self.seed], self.history,
+              api_visibility="private")
+
+    def after_new_seed(self, render) -> None:
+        """Call ``render(event)``, which chains the tab's rendering on an event, for the random, back and
+        forward buttons: each puts a seed in the box first."""
+        private = {"api_visibility": "private"}
+        render(self.randomise.click(new_seed, None, self.seed, **private).then(
+            remember_seed, [self.history, self.seed], self.history, **private))
+        render(self.back.click(older_seed, self.history, [self.history, self.seed], **private))
+        render(self.forward.click(newer_seed, self.history, [self.history, self.seed], **private))
+
+
+def remember_seed(history: dict, seed) -> dict:
+    try:
+        return page_state.remember(history, seed_value(seed))
+    except ValueError:
+        return history  # the seed box shows its own error when the image renders
+
+
+def older_seed(history: dict):
+    return walk(history, -1)
+
+
+def newer_seed(history: dict):
+    return walk(history, +1)
+
+
+def walk(history: dict, offset: int):
+    history, seed = page_state.step(history, offset)
+    return history, gr.skip() if seed is None else seed
 
 
 def slider_panel() -> tuple[list[gr.Slider], list[gr.Slider], gr.Button]:

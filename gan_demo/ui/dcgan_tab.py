@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from . import common
+from . import common, page_state
 from .errors import user_errors
 from .hardware import accelerated
 from .registry import ModelRegistry
@@ -12,8 +12,8 @@ from .registry import ModelRegistry
 KIND = "dcgan"
 
 
-def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | None:
-    """Lays out the tab; returns its model picker (None when no model of this kind is installed)."""
+def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.GeneratorTab | None:
+    """Lays out the tab; returns its model picker and URL query (None when no model of this kind is installed)."""
 
     @user_errors
     @accelerated
@@ -42,6 +42,18 @@ def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | N
         return common.detective_verdict(registry.get(model_name, KIND), image)
 
     @user_errors
+    def restore(request: gr.Request):
+        """At page load: the view a shared link asks for (else the default), rendered."""
+        view = common.requested_view(request, KIND, registry.names(KIND))
+        model = registry.get(view.model, KIND)
+        return [view.model] + common.restored_view(model, view)
+
+    @user_errors
+    def share(model_name, seed, truncation, *sliders):
+        model = registry.get(model_name, KIND)
+        return common.shared_query(model, KIND, model_name, seed, truncation, sliders)
+
+    @user_errors
     @accelerated
     def interpolate(model_name, seed_a, seed_b, frames):
         """A strip and a GIF between the z of two seeds (spherical interpolation)."""
@@ -55,7 +67,8 @@ def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | N
     with gr.Row():
         with gr.Column(scale=1):
             model = gr.Dropdown(names, value=names[0], label="Model", allow_custom_value=True)
-            seed, _, truncation = common.seed_controls(KIND)
+            controls = common.SeedControls(KIND)
+            seed, truncation = controls.seed, controls.truncation
         with gr.Column(scale=1):
             image = common.display_image("Generated image", "dcgan-image")
             meter = gr.Markdown(elem_id="dcgan-meter")
@@ -67,17 +80,35 @@ def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> gr.Dropdown | N
             frames = gr.Slider(2, 32, value=10, step=1, label="Frames")
             go = gr.Button("Interpolate")
         strip, gif = common.interpolation_outputs_panel()
+    query = gr.Textbox(visible=False)
 
     all_sliders = sliders + directions
-    gr.on([demo.load, model.change], direction_labels, model, directions, api_visibility="private")
-    gr.on([demo.load, seed.change, truncation.release, model.change], dcgan_sample, [model, seed, truncation],
-          image, api_name="dcgan_sample", trigger_mode="always_last").then(
-        sliders_for_seed, [model, seed], all_sliders, api_visibility="private").then(
-        verdict, [model, image], meter, api_visibility="private")
-    gr.on([s.release for s in all_sliders], dcgan_latent, [model, seed, truncation] + all_sliders, image,
-          api_name="dcgan_latent", trigger_mode="always_last").then(
-        verdict, [model, image], meter, api_visibility="private")
-    reset.click(sliders_for_seed, [model, seed], all_sliders, api_visibility="private").then(
-        dcgan_latent, [model, seed, truncation] + all_sliders, image, api_visibility="private")
+    private = {"api_visibility": "private"}
+
+    def judged_and_shared(event):
+        """The detective's verdict, then the page URL, once an image is on screen."""
+        return event.then(verdict, [model, image], meter, **private).then(
+            share, [model, seed, truncation] + all_sliders, query, **private).then(
+            None, query, None, js=page_state.WRITE_URL_JS, **private)
+
+    def rendered_from_seed(event):
+        """The seed's image, its sliders, verdict and URL after ``event``."""
+        return judged_and_shared(event.then(dcgan_sample, [model, seed, truncation], image, **private).then(
+            sliders_for_seed, [model, seed], all_sliders, **private))
+
+    # renders follow user input only (.input/.release), so restoring a shared link at load re-renders nothing
+    model.input(direction_labels, model, directions, **private)
+    judged_and_shared(gr.on(
+        [seed.input, truncation.release, model.input], dcgan_sample, [model, seed, truncation], image,
+        api_name="dcgan_sample", trigger_mode="always_last").then(
+        sliders_for_seed, [model, seed], all_sliders, **private))
+    controls.after_new_seed(rendered_from_seed)
+    # after the named endpoints: the first registration of a function takes its name
+    demo.load(restore, None, [model, seed, truncation] + all_sliders + [image, controls.history, query],
+              **private).then(verdict, [model, image], meter, **private)
+    judged_and_shared(gr.on([s.release for s in all_sliders], dcgan_latent, [model, seed, truncation] + all_sliders,
+                            image, api_name="dcgan_latent", trigger_mode="always_last"))
+    judged_and_shared(reset.click(sliders_for_seed, [model, seed], all_sliders, **private).then(
+        dcgan_latent, [model, seed, truncation] + all_sliders, image, **private))
     go.click(interpolate, [model, seed_a, seed_b, frames], [strip, gif], api_name="interpolate")
-    return model
+    return common.GeneratorTab(model, query)
