@@ -43,6 +43,11 @@ def save_checkpoint(folder, kind: str, config, generator: nn.Module, discriminat
     atomic.write_json(folder / CONFIG_FILE, payload)
 
 
+def save_discriminator(folder, discriminator: nn.Module) -> None:
+    """Replace a folder's discriminator weights (atomically) after fine-tuning it alone."""
+    atomic.write_bytes(Path(folder) / DISCRIMINATOR_FILE, _state_bytes(discriminator))
+
+
 def read_config(folder) -> dict:
     path = Path(folder) / CONFIG_FILE
     try:

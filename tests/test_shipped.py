@@ -61,19 +61,27 @@ def test_mnist_cgan_draws_the_digit_its_label_asks_for():
     assert min(per_class) >= 0.8, per_class
 
 
-def test_mnist_cgan_detective_prefers_real_digits_to_noise(digits):
-    """(Against blank images it wins only about 70 % of pairs; see the model card.)"""
+def test_mnist_cgan_detective_prefers_real_digits_to_noise_and_blank_images(digits):
+    """Through the same path as /realness (PIL images of any size), for 100 held-out real digits."""
     from PIL import Image
+
+    from train.classifier import split_mnist
 
     model = gan_demo.load("mnist-cgan")
     images, labels = digits
     rng = np.random.default_rng(0)
-    picks = rng.choice(len(images), 100, replace=False)
+    picks = rng.choice(split_mnist()[2].numpy(), 100, replace=False)
     real = [model.realness(Image.fromarray(((images[i, 0] + 1) * 127.5).byte().numpy()), int(labels[i]))
             for i in picks]
-    noise = [model.realness(Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)), int(labels[i]))
-             for i in picks]
-    assert np.mean([r > f for r, f in zip(real, noise)]) >= 0.95
+    fakes = {
+        "noise": lambda: Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)),
+        "white canvas": lambda: Image.new("L", (280, 280), 255),
+        "black canvas": lambda: Image.new("L", (28, 28), 0),
+        "grey image": lambda: Image.new("L", (28, 28), int(rng.integers(0, 256))),
+    }
+    for name, make in fakes.items():
+        wins = np.mean([r > model.realness(make(), int(labels[i])) for r, i in zip(real, picks)])
+        assert wins >= 0.95, (name, wins)
 
 
 def test_openmoji_pix2pix_colours_held_out_line_art_closer_to_the_truth_than_the_line_art():

@@ -51,6 +51,20 @@ def test_cgan_trains_a_few_steps_on_real_digits_then_loads(tmp_path, isolated_ca
     assert (out / "training" / "losses.csv").read_text().startswith("step,epoch,loss_D,loss_G,D(x),D(G(z))")
 
 
+def test_detective_fine_tuning_teaches_the_discriminator_that_blank_images_are_fake(tmp_path, isolated_cache):
+    out = tmp_path / "cgan"
+    assert main(["cgan", "--data", "mnist", "--epochs", "1", "--max-steps", "3", "--width", "8",
+                 "--batch-size", "16", "--out", str(out), "--quiet"]) == 0
+    weights_before = (out / "discriminator.safetensors").read_bytes()
+    assert main(["detective", str(out), "--steps", "150", "--batch-size", "16", "--lr", "1e-3"]) == 0
+    assert (out / "discriminator.safetensors").read_bytes() != weights_before
+    figures = json.loads((out / "config.json").read_text())["detective"]
+    assert figures["after"]["black blank images"] >= 90 and figures["after"]["blank images"] >= 90
+    assert figures["after"]["static images"] >= 90
+    assert "python -m train detective" in (out / "README.md").read_text()
+    assert gan_demo.load(str(out)).realness(Image.new("L", (28, 28), 0), 3) < 0.5  # the loaded D judges so
+
+
 def test_resume_continues_exactly_where_the_run_stopped(tmp_path):
     data = make_image_folder(tmp_path / "discs")
     straight, split = tmp_path / "straight", tmp_path / "split"

@@ -67,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
     directions.add_argument("--count", type=int, default=8)
     directions.add_argument("--samples", type=int, default=5000)
     directions.add_argument("--seed", type=int, default=0)
+    from .detective import add_detective_parser
+
+    add_detective_parser(commands)
     classifier = commands.add_parser("classifier", help="train the MNIST classifier used by evaluate")
     classifier.add_argument("--out", type=Path, required=True)
     classifier.add_argument("--epochs", type=int, default=30)
@@ -98,6 +101,10 @@ def main(argv: list[str] | None = None) -> int:
             from .directions import run_directions
 
             return run_directions(args)
+        if args.command == "detective":
+            from .detective import run_detective
+
+            return run_detective(args)
         if args.command == "classifier":
             from .classifier import run_train_classifier
 

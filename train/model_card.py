@@ -69,6 +69,15 @@ def render_model_card(name: str, config: dict) -> str:
         lines += ["", "## Semantic directions", "",
                   f"`directions.safetensors`: {directions['count']} GANSpace directions from {directions['samples']} "
                   f"samples (seed {directions['seed']}); shares of the first layer's variance: {shares}."]
+    detective = config.get("detective")
+    if detective:
+        lines += ["", "## Discriminator (the detective)", "",
+                  f"Fine-tuned after GAN training, G frozen, against blank images and static: "
+                  f"`{detective['command']}` ({detective['steps']} steps, {detective['seconds'] / 60:.1f} min). "
+                  f"Real images scoring above a fake of the same label, on {detective['held_out_images']} "
+                  "held-out real images:", "", "| fake | before | after |", "|---|---|---|"]
+        lines += [f"| {name} | {detective['before'][name]} % | {value} % |"
+                  for name, value in detective["after"].items()]
     return "\n".join(lines) + "\n"
 
 
