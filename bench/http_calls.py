@@ -1,12 +1,19 @@
 """Calling the app's endpoints as the browser does: POST /gradio_api/call/NAME, then read the event stream."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
+import subprocess
+import sys
 import time
 import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def call(url: str, endpoint: str, data: list, timeout: float = 60) -> tuple[bool, object, float]:
@@ -30,15 +37,39 @@ def call(url: str, endpoint: str, data: list, timeout: float = 60) -> tuple[bool
     return False, "stream ended without a result", time.perf_counter() - started
 
 
-def launch_app():
-    """The real app in this process; returns (demo, url)."""
-    from gan_demo.ui import LAUNCH_OPTIONS, build_demo
+@dataclass
+class RunningApp:
+    url: str
+    pid: int
+    start_seconds: float  # from launching the process to its first answered request (cold start)
 
-    demo = build_demo()
-    demo.queue(default_concurrency_limit=8)
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, show_error=True,
-                            **LAUNCH_OPTIONS)
-    return demo, url
+
+@contextlib.contextmanager
+def running_app(timeout: float = 180):
+    """``python app.py`` in its own process, as users start it (so the client here never shares its GIL);
+    yields a RunningApp once it answers HTTP, stops it afterwards."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = dict(os.environ, GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port))
+    server = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    started = time.monotonic()
+    try:
+        deadline = started + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/gradio_api/info", timeout=5):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"app.py did not start (exit code {server.poll()})") from None
+                time.sleep(0.25)
+        yield RunningApp(url, server.pid, time.monotonic() - started)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def percentile(values: list[float], q: float) -> float:

