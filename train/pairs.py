@@ -2,6 +2,9 @@
 
 - ``openmoji``: OpenMoji line layer alone -> the full colour emoji; each sketch is rendered at several stroke
   widths, so drawings with thinner or bolder lines than OpenMoji's still look familiar; never the test split.
+  Two kinds of emoji are left out of both splits, as they are not line art -> colour examples: skin-tone variants
+  (five colourings of the default emoji's line art, so the input cannot tell which is right) and colourless emoji
+  (black symbols whose colour image is the line art itself).
 - an aligned folder (the standard pix2pix datasets: A|B side by side, with ``train/ val/ test/``);
 - a folder with ``A/`` and ``B/`` holding files of matching names;
 - ``--download NAME`` fetches a standard archive (facades, edges2shoes, maps, night2day, cityscapes).
@@ -28,6 +31,8 @@ STANDARD_DATASETS = ("facades", "edges2shoes", "maps", "night2day", "cityscapes"
 DATASETS_URL = "http://efrosgans.eecs.berkeley.edu/pix2pix/datasets"
 STROKE_SCALES = (0.75, 1.0, 1.4)  # OpenMoji draws 2 units in a 72-unit box; variants at 1.5, 2 and 2.8
 STROKE_WIDTH = re.compile(r'stroke-width="([0-9.]+)"')
+SKIN_TONE = re.compile(r"1F3F[B-F]")  # the Fitzpatrick modifiers U+1F3FB..U+1F3FF in a hexcode
+COLOURLESS_LEVELS = 1.0  # mean |colour - line art| (0..255) below which an emoji has nothing to colour in
 
 
 @dataclass
@@ -65,29 +70,36 @@ def scale_strokes(svg: str, factor: float) -> str:
 
 
 def load_openmoji_pairs(image_size: int, split: str = "train") -> PairData:
-    path = cache_dir() / f"openmoji-pairs-{split}-{image_size}.pt"
+    path = cache_dir() / f"openmoji-pairs-v2-{split}-{image_size}.pt"
     if path.exists():
         sketches, targets = torch.load(path, weights_only=True).values()
     else:
         sketches, targets = render_openmoji_pairs(image_size, split)
         save_tensor(path, {"sketches": sketches, "targets": targets})
     return PairData(sketches, targets, credit=OPENMOJI_CREDIT,
-                    source=f"OpenMoji {split} split: line layer -> colour ({len(targets)} pairs, flags excluded)")
+                    source=f"OpenMoji {split} split: line layer -> colour ({len(targets)} pairs; flags, skin-tone "
+                           "variants and colourless emoji excluded)")
 
 
 def render_openmoji_pairs(image_size: int, split: str) -> tuple[torch.Tensor, torch.Tensor]:
     from .openmoji import line_art_svg, read_svg, render_svg
 
-    sketches, targets, failed = [], [], 0
+    sketches, targets, failed, colourless = [], [], 0, 0
     for code in openmoji_codes(split):
+        if SKIN_TONE.search(code):
+            continue
         svg = read_svg(code)
         colour = render_svg(svg, image_size)
         lines = [render_svg(scale_strokes(line_art_svg(svg), s), image_size) for s in STROKE_SCALES]
         if colour is None or any(x is None for x in lines):
             failed += 1
             continue
+        if np.abs(colour.astype(np.float32) - lines[STROKE_SCALES.index(1.0)]).mean() < COLOURLESS_LEVELS:
+            colourless += 1
+            continue
         sketches.append(np.stack([x.mean(axis=2, keepdims=True).astype(np.uint8) for x in lines]))
         targets.append(colour)
+    log.info("left out %d colourless OpenMoji", colourless)
     log.info("rendered %d OpenMoji pairs (%d failed to render and were skipped)", len(targets), failed)
     sketch_tensor = torch.from_numpy(np.stack(sketches)).permute(0, 1, 4, 2, 3).contiguous()
     return sketch_tensor, torch.from_numpy(np.stack(targets)).permute(0, 3, 1, 2).contiguous()
