@@ -6,6 +6,8 @@ Every file is written atomically, so a run killed at any moment leaves its last 
 """
 from __future__ import annotations
 
+import contextlib
+
 import copy
 import io
 import math
@@ -164,9 +166,10 @@ def train_step(task, batch: dict, opt_g, opt_d, fast: bool) -> dict[str, float]:
     loss_d.backward()
     opt_d.step()
     opt_g.zero_grad(set_to_none=True)
-    with autocast:
-        loss_g, stats_g = task.generator_loss(batch)
-    loss_g.backward()
+    with weights_frozen(task.discriminator):
+        with autocast:
+            loss_g, stats_g = task.generator_loss(batch)
+        loss_g.backward()
     opt_g.step()
     stats = {"loss_D": loss_d.detach(), "loss_G": loss_g.detach(), **stats_d, **stats_g}
     values = {k: float(v) for k, v in stats.items()}  # one device sync per step, for the bar and the guard
@@ -174,6 +177,21 @@ def train_step(task, batch: dict, opt_g, opt_d, fast: bool) -> dict[str, float]:
         raise TrainingDiverged(f"training diverged: a loss became non-finite ({values}); the last saved "
                                "checkpoint is kept — lower --lr or resume from it")
     return values
+
+
+@contextlib.contextmanager
+def weights_frozen(discriminator: nn.Module):
+    """The G step needs gradients through D, not D's own weight gradients (discarded at the next D step):
+    skipping them saves about a twelfth of a DCGAN step. DDP modules are left alone, since their gradient
+    buckets expect every parameter in every backward."""
+    if isinstance(discriminator, nn.parallel.DistributedDataParallel):
+        yield
+        return
+    discriminator.requires_grad_(False)
+    try:
+        yield
+    finally:
+        discriminator.requires_grad_(True)
 
 
 @torch.no_grad()

@@ -104,7 +104,7 @@ class ImageGANTask:
         return self.generate(generator, z, labels)
 
     @torch.no_grad()
-    def recalibrate_batch_norm(self, generator: nn.Module, batches: int = 20, batch_size: int = 128) -> None:
+    def recalibrate_batch_norm(self, generator: nn.Module, batches: int = 8, batch_size: int = 64) -> None:
         """Re-estimate BN running statistics of ``generator`` (the EMA copy, whose weights never ran)."""
         norms = [m for m in generator.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
         if not norms:
