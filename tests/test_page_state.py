@@ -64,3 +64,9 @@ def test_the_seed_history_keeps_only_the_latest_entries():
     for seed in range(100):
         history = page_state.remember(history, seed)
     assert history["seeds"] == list(range(100 - page_state.HISTORY_LENGTH, 100))
+
+
+def test_a_hostile_link_is_not_echoed_as_markup():
+    with pytest.raises(ValueError) as refused:
+        page_state.from_query({"tab": "dcgan", "seed": "<img src=x onerror=alert(1)>"}, "dcgan")
+    assert "<" not in str(refused.value) and ">" not in str(refused.value)

@@ -66,7 +66,8 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.Generator
         model = registry.get(view.model, KIND)
         label = view.label if view.label in model.classes else default_label(model.classes)
         if view.label is not None and view.label != label:
-            gr.Warning(f"The link's label {view.label[:40]!r} is not one of this model's; showing {label}.")
+            gr.Warning(f"The link's label {page_state.shown(view.label)} is not one of this model's; "
+                       f"showing {label}.")
         return [view.model, gr.Radio(choices=model.classes, value=label)] + common.restored_view(model, view, label)
 
     @user_errors

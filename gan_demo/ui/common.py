@@ -88,7 +88,8 @@ def requested_view(request: gr.Request | None, tab: str, model_names: list[str])
     view = view or page_state.ViewState(tab)
     if view.model not in model_names:
         if view.model is not None:
-            gr.Warning(f"The link's model {view.model[:80]!r} is not installed here; showing {model_names[0]}.")
+            gr.Warning(f"The link's model {page_state.shown(view.model)} is not installed here; "
+                       f"showing {model_names[0]}.")
         view.model = model_names[0]
     return view
 

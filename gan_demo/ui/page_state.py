@@ -7,6 +7,7 @@ every parameter but ``tab`` is optional, and a missing ``z`` means the seed's ow
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Mapping
 from urllib.parse import urlencode
@@ -65,19 +66,24 @@ def from_query(params: Mapping[str, str], tab: str) -> ViewState | None:
     return state
 
 
+def shown(text: str) -> str:
+    """A value from a link, safe to echo in a message: short, and without markup characters."""
+    return repr(re.sub(r"[^\w .,+-]", "?", text[:40]))
+
+
 def finite(text: str, name: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise ValueError(f"the link's {name} is not a number: {text[:40]!r}") from None
+        raise ValueError(f"the link's {name} is not a number: {shown(text)}") from None
     if not math.isfinite(value):
-        raise ValueError(f"the link's {name} is not a finite number: {text[:40]!r}")
+        raise ValueError(f"the link's {name} is not a finite number: {shown(text)}")
     return value
 
 
 def whole_number(text: str, name: str) -> int:
     if not text.isdigit():
-        raise ValueError(f"the link's {name} is not a whole number: {text[:40]!r}")
+        raise ValueError(f"the link's {name} is not a whole number: {shown(text)}")
     return int(text)
 
 
