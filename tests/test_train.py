@@ -78,6 +78,18 @@ def test_resume_continues_exactly_where_the_run_stopped(tmp_path):
     assert sorted(p.name for p in (split / "training" / "samples").iterdir()) == ["epoch_0001.png", "epoch_0002.png"]
 
 
+def test_a_folder_over_the_preload_limit_streams_and_trains_the_same(tmp_path, monkeypatch):
+    data = make_image_folder(tmp_path / "discs")
+    preloaded, streamed = tmp_path / "preloaded", tmp_path / "streamed"
+    assert main(["dcgan", "--data", str(data), "--epochs", "2", *run_folder(preloaded)]) == 0
+    monkeypatch.setenv("GAN_PLAYGROUND_PRELOAD_BYTES", "1000")
+    assert main(["dcgan", "--data", str(data), "--epochs", "2", "--max-steps", "3", *run_folder(streamed)]) == 0
+    assert main(["dcgan", "--data", str(data), "--epochs", "2", "--resume", *run_folder(streamed)]) == 0
+    assert "streamed" in json.loads((streamed / "config.json").read_text())["training"]["data"]
+    a, b = gan_demo.load(str(preloaded)), gan_demo.load(str(streamed))
+    assert all(torch.equal(x, y) for x, y in zip(a.module.state_dict().values(), b.module.state_dict().values()))
+
+
 def test_a_new_run_never_overwrites_an_old_one(tmp_path, capsys):
     data = make_image_folder(tmp_path / "discs")
     out = tmp_path / "run"

@@ -18,6 +18,8 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 
+from .streaming import StreamedFolder, preload_limit_bytes
+
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -41,6 +43,10 @@ class ImageData:
     def __len__(self) -> int:
         return len(self.images)
 
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        return tuple(self.images.shape[1:])
+
     def to(self, device) -> "ImageData":
         labels = self.labels.to(device) if self.labels is not None else None
         return ImageData(self.images.to(device), labels, self.class_names, self.source, self.credit)
@@ -61,6 +67,8 @@ def load_image_data(name: str, image_size: int, channels: int | None = None) -> 
         data = load_openmoji(image_size)
     elif Path(name).is_dir():
         data = load_image_folder(Path(name), image_size, channels or 3)
+        if isinstance(data, StreamedFolder):
+            return data  # decoded at the asked size and mode already
     else:
         raise DataError(f"--data {name!r}: expected mnist, fashion-mnist, openmoji or an existing image folder")
     return conform(data, image_size, channels)
@@ -157,8 +165,11 @@ def load_openmoji(image_size: int, split: str = "train", limit: int | None = Non
                      credit=OPENMOJI_CREDIT)
 
 
-def load_image_folder(folder: Path, image_size: int, channels: int) -> ImageData:
+def load_image_folder(folder: Path, image_size: int, channels: int) -> ImageData | StreamedFolder:
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if len(files) * image_size * image_size * channels > preload_limit_bytes():
+        log.info("%d images would not fit the preload limit: streaming them", len(files))
+        return StreamedFolder(files, image_size, channels, f"image folder {folder} ({len(files)} images, streamed)")
     mode = "L" if channels == 1 else "RGB"
     images = []
     for path in files:

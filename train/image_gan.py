@@ -24,7 +24,7 @@ def default_augment(data_name: str) -> str:
 
 def build_image_task(args: argparse.Namespace, data) -> ImageGANTask:
     config_class, generator_class, discriminator_class = MODEL_KINDS[args.command]
-    fields = dict(latent_dim=100, channels=int(data.images.shape[1]), image_size=args.image_size,
+    fields = dict(latent_dim=100, channels=data.image_shape[0], image_size=args.image_size,
                   base_width=args.width)
     if args.command == "cgan":
         if data.labels is None:
@@ -50,7 +50,7 @@ def run_image_gan(args: argparse.Namespace) -> int:
         print(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=2))
         return 0
     data = load_image_data(args.data, args.image_size, args.channels)
-    log.info("data: %s — %d images of %s", data.source, len(data), tuple(data.images.shape[1:]))
+    log.info("data: %s — %d images of %s", data.source, len(data), data.image_shape)
     torch.manual_seed(args.seed)  # the initial weights depend on the seed alone
     task = build_image_task(args, data)
     from .cli import train_and_publish

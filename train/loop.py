@@ -24,6 +24,8 @@ from gan_demo import atomic
 from gan_demo.checkpoints import save_checkpoint
 from gan_demo.images import tensor_grid
 
+from .streaming import epoch_batches
+
 from . import distributed
 from .model_card import write_model_card
 
@@ -93,7 +95,7 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
     if options.compile:
         task.generator, task.discriminator = torch.compile(task.generator), torch.compile(task.discriminator)
 
-    on_device = data.to(device)  # small datasets live on the training device as uint8; batches index them
+    on_device = data.to(device)  # small datasets live on the training device as uint8; large folders stream
     task.prepare(on_device)
     steps_per_epoch = len(on_device) // (options.batch_size * world)
     if steps_per_epoch == 0:
@@ -125,11 +127,11 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
         epoch = progress["epoch"]
         order = torch.randperm(len(on_device), generator=torch.Generator().manual_seed(options.seed * 100003 + epoch))
         shard = order[rank::world].to(device)
-        for index in range(progress["step_in_epoch"], steps_per_epoch):
+        batches = epoch_batches(on_device, shard, options.batch_size, progress["step_in_epoch"], device)
+        for index, (batch_data, batch_idx) in enumerate(batches, start=progress["step_in_epoch"]):
             if progress["step"] >= total_steps or should_stop():
                 break
-            batch_idx = shard[index * options.batch_size:(index + 1) * options.batch_size]
-            batch = task.make_batch(on_device, batch_idx)
+            batch = task.make_batch(batch_data, batch_idx)
             stats = train_step(task, batch, opt_g, opt_d, fast)
             if ema is not None:
                 update_ema(ema, generator, options.ema_decay, progress["step"])
