@@ -153,25 +153,32 @@ def test_a_non_finite_loss_stops_the_run_and_keeps_the_last_checkpoint(tmp_path,
     gan_demo.load(str(out))
 
 
-def test_training_killed_with_sigkill_resumes_to_a_loadable_checkpoint(tmp_path):
+def test_training_killed_with_sigkill_five_times_resumes_each_time_to_a_loadable_checkpoint(tmp_path):
     data = make_image_folder(tmp_path / "discs", count=64)
     out = tmp_path / "run"
     argv = [sys.executable, "-m", "train", "dcgan", "--data", str(data), "--epochs", "200", "--save-every", "1",
             *run_folder(out)]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 120
-    while time.time() < deadline and not (out / "config.json").exists():
-        time.sleep(0.2)
-    time.sleep(1.5)  # let it write a few more checkpoints, then kill it mid-run
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    killed_at = torch.load(out / STATE_FILE, weights_only=True)["step"]
-    assert killed_at >= 1
-    gan_demo.load(str(out))  # the last complete checkpoint is readable
-    assert main(["dcgan", "--data", str(data), "--epochs", "200", "--max-steps", str(killed_at + 3), "--resume",
+    pauses = np.random.default_rng(0).uniform(0.2, 2.0, size=5)  # random moments, the same in every run
+    steps = [0]
+    for kill, pause in enumerate(pauses):
+        process = subprocess.Popen(argv + (["--resume"] if kill else []), cwd=ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 120
+        while time.time() < deadline and not (out / STATE_FILE).exists():
+            time.sleep(0.05)
+        start = torch.load(out / STATE_FILE, weights_only=True)["step"] if kill else 0
+        while time.time() < deadline and torch.load(out / STATE_FILE, weights_only=True)["step"] <= start:
+            time.sleep(0.05)  # it has saved at least once more in this life
+        time.sleep(pause)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        steps.append(torch.load(out / STATE_FILE, weights_only=True)["step"])
+        assert steps[-1] > steps[-2], steps  # the count continued from where the last life stopped
+        gan_demo.load(str(out))  # the last complete checkpoint is readable
+    assert main(["dcgan", "--data", str(data), "--epochs", "200", "--max-steps", str(steps[-1] + 3), "--resume",
                  *run_folder(out)]) == 0
-    assert json.loads((out / "config.json").read_text())["training"]["steps"] == killed_at + 3
+    assert json.loads((out / "config.json").read_text())["training"]["steps"] == steps[-1] + 3
     gan_demo.load(str(out))
 
 
