@@ -129,18 +129,23 @@ def wait_for_url(page, text):
 
 
 def test_a_shared_link_reopens_its_image_and_the_url_follows_the_user(browser, app_url, tmp_path):
-    link = f"{app_url}?tab=cgan&model=mnist-cgan&seed=42&truncation=1&label=3&dir=2"
+    link = f"{app_url}?tab=cgan&model=mnist-cgan&seed=42&truncation=0.5&label=3&dir=2"
     page = open_app(browser, link, first_image="#cgan-image")
     page.screenshot(path=str(tmp_path / "1-shared-link.png"))
     assert page.locator("#cgan-seed input").input_value() == "42"
     assert page.locator("#cgan-label input[value='3']").is_checked()
     model = gan_demo.load("mnist-cgan")
-    expected = model.generate(z=model.directions.apply(model.sample_z(1, 42), [2.0]), labels=["3"])[0]
+    z = model.directions.apply(model.sample_z(1, 42), [2.0]) * 0.5
+    expected = model.generate(z=z, labels=["3"])[0]
     np.testing.assert_array_equal(shown_pixels(page, "#cgan-image"), np.asarray(expected.convert("L")))
 
+    before = image_source(page, "#cgan-image")
     page.locator("#cgan-label").get_by_text("5", exact=True).click()
     wait_for_url(page, "label=5")
-    assert "seed=42" in page.evaluate("window.location.search")
+    wait_for_new_image(page, "#cgan-image", before)
+    assert "seed=42&truncation=0.5&" in page.evaluate("window.location.search")  # the link still names them
+    expected = model.generate(1, seed=42, labels=["5"], truncation=0.5)[0]  # and the image is what it names
+    np.testing.assert_array_equal(shown_pixels(page, "#cgan-image"), np.asarray(expected.convert("L")))
 
     page.locator("#cgan-seed-random").click()
     page.wait_for_function("() => !window.location.search.includes('seed=42')", timeout=30_000)

@@ -90,6 +90,14 @@ def test_a_folder_over_the_preload_limit_streams_and_trains_the_same(tmp_path, m
     assert all(torch.equal(x, y) for x, y in zip(a.module.state_dict().values(), b.module.state_dict().values()))
 
 
+def test_a_streamed_folder_survives_an_unreadable_file(tmp_path, monkeypatch):
+    data = make_image_folder(tmp_path / "discs")
+    (data / "broken.png").write_bytes(b"not an image at all")
+    monkeypatch.setenv("GAN_PLAYGROUND_PRELOAD_BYTES", "1000")
+    assert main(["dcgan", "--data", str(data), "--epochs", "2", *run_folder(tmp_path / "run")]) == 0
+    assert gan_demo.load(str(tmp_path / "run")).generate(1, seed=0)[0].size == (32, 32)
+
+
 def test_a_new_run_never_overwrites_an_old_one(tmp_path, capsys):
     data = make_image_folder(tmp_path / "discs")
     out = tmp_path / "run"

@@ -23,6 +23,7 @@ from gan_demo.checkpoints import (DISCRIMINATOR_FILE, load_discriminator, load_g
 
 from .data import load_image_data
 from .model_card import write_model_card
+from .streaming import StreamedFolder
 from .tasks import to_unit_range
 
 log = logging.getLogger(__name__)
@@ -89,6 +90,9 @@ def run_detective(args: argparse.Namespace) -> int:
     model = payload["model"]
     conditional = payload["kind"] == "cgan"
     data = load_image_data(payload["training"]["options"]["data"], model["image_size"], model["channels"])
+    if isinstance(data, StreamedFolder):
+        raise ValueError(f"{args.name}: its training folder is too large to hold in memory, which this "
+                         "fine-tuning needs (raise GAN_PLAYGROUND_PRELOAD_BYTES if the memory is there)")
     torch.manual_seed(args.seed)
     order = torch.randperm(len(data.images))
     held_out, train = order[:int(len(order) * HELD_OUT)], order[int(len(order) * HELD_OUT):]

@@ -127,7 +127,8 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
         epoch = progress["epoch"]
         order = torch.randperm(len(on_device), generator=torch.Generator().manual_seed(options.seed * 100003 + epoch))
         shard = order[rank::world].to(device)
-        batches = epoch_batches(on_device, shard, options.batch_size, progress["step_in_epoch"], device)
+        batches = epoch_batches(on_device, shard, options.batch_size, progress["step_in_epoch"], steps_per_epoch,
+                                device)
         for index, (batch_data, batch_idx) in enumerate(batches, start=progress["step_in_epoch"]):
             if progress["step"] >= total_steps or should_stop():
                 break

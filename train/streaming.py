@@ -6,13 +6,16 @@ the same way.
 """
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 import numpy as np
 import torch
-from PIL import Image
+from PIL import Image, UnidentifiedImageError
 
+
+log = logging.getLogger(__name__)
 
 
 def preload_limit_bytes() -> int:
@@ -38,9 +41,22 @@ class StreamedFolder(torch.utils.data.Dataset):
         return self.channels, self.image_size, self.image_size
 
     def __getitem__(self, index: int) -> torch.Tensor:
+        """The image at ``index``; an unreadable file is logged and replaced by the next readable one, so one
+        bad file among millions does not end (or, on --resume, re-end) the run."""
+        for offset in range(len(self.files)):
+            path = self.files[(index + offset) % len(self.files)]
+            try:
+                return self.decode(path)
+            except (UnidentifiedImageError, OSError) as error:
+                log.warning("skipping %s: %s", path, error)
+        from .data import DataError
+
+        raise DataError(f"{self.source}: no readable images")
+
+    def decode(self, path: Path) -> torch.Tensor:
         from .data import center_square
 
-        with Image.open(self.files[index]) as image:
+        with Image.open(path) as image:
             square = center_square(image.convert("L" if self.channels == 1 else "RGB"))
             pixels = np.asarray(square.resize((self.image_size, self.image_size), Image.Resampling.LANCZOS))
         pixels = pixels[None] if pixels.ndim == 2 else pixels.transpose(2, 0, 1)
@@ -50,9 +66,9 @@ class StreamedFolder(torch.utils.data.Dataset):
         return self  # stays on disk; each batch moves to the device as it is decoded
 
 
-def epoch_batches(data, shard: torch.Tensor, batch_size: int, start: int, device):
-    """(data, indices into it) for the batches ``start``, ``start + 1``, ... of one epoch's ``shard``."""
-    steps = len(shard) // batch_size
+def epoch_batches(data, shard: torch.Tensor, batch_size: int, start: int, steps: int, device):
+    """(data, indices into it) for the batches ``start`` to ``steps - 1`` of one epoch's ``shard`` (every rank
+    takes the same number of steps, so DDP's ranks stay in step)."""
     if not isinstance(data, StreamedFolder):
         for index in range(start, steps):
             yield data, shard[index * batch_size:(index + 1) * batch_size]

@@ -23,12 +23,22 @@ def default_label(classes: list[str]) -> str:
 def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.GeneratorTab | None:
     """Lays out the tab; returns its model picker and URL query (None when no model of this kind is installed)."""
 
+    def seed_image(model_name, label, seed, truncation):
+        model = registry.get(model_name, KIND)
+        return model.generate(1, seed=common.seed_value(seed), labels=label,
+                              truncation=common.truncation_value(truncation))[0]
+
     @user_errors
     @accelerated
     def cgan_sample(model_name, label, seed):
         """One image of ``label`` from a seed."""
-        model = registry.get(model_name, KIND)
-        return model.generate(1, seed=common.seed_value(seed), labels=label)[0]
+        return seed_image(model_name, label, seed, 1.0)
+
+    @user_errors
+    @accelerated
+    def cgan_render(model_name, label, seed, truncation):
+        """The tab's image of a seed: /cgan_sample at the truncation slider's value."""
+        return seed_image(model_name, label, seed, truncation)
 
     @user_errors
     @accelerated
@@ -140,24 +150,24 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.Generator
             share, [model, label, seed, truncation] + all_sliders, query, **private).then(
             None, query, None, js=page_state.WRITE_URL_JS, **private)
 
-    def rendered_from_seed(event):
+    def rendered_from_seed(event, grid_api_name=None):
         """The seed's image, its sliders, every class from its z, verdict and URL after ``event``."""
-        return judged_and_shared(event.then(cgan_sample, [model, label, seed], image, **private).then(
+        grid_visibility = {"api_name": grid_api_name} if grid_api_name else private
+        return judged_and_shared(event.then(
             sliders_for_seed, [model, seed], all_sliders, **private).then(
-            cgan_grid, [model, seed], grid, **private))
+            cgan_grid, [model, seed], grid, **grid_visibility))
 
+    # for scripts, the documented (model, label, seed) signature; the tab renders through cgan_render
+    api_trigger = gr.Button(visible=False)
+    api_trigger.click(cgan_sample, [model, label, seed], image, api_name="cgan_sample")
     # renders follow user input only (.input/.release), so restoring a shared link at load re-renders nothing
-    model.input(model_changed, model, [label] + directions, **private)
-    judged_and_shared(gr.on(
-        [label.input, seed.input, model.input], cgan_sample, [model, label, seed], image, api_name="cgan_sample",
-        trigger_mode="always_last").then(
-        sliders_for_seed, [model, seed], all_sliders, **private).then(
-        cgan_grid, [model, seed], grid, api_name="cgan_grid"))
-    controls.after_new_seed(rendered_from_seed)
-    # after the named endpoints: the first registration of a function takes its name
-    demo.load(restore, None, [model, label, seed, truncation] + all_sliders + [image, controls.history, query],
-              **private).then(cgan_grid, [model, seed], grid, **private).then(
-        verdict, [model, image, label], meter, **private)
+    render_inputs = [model, label, seed, truncation]
+    rendered_from_seed(gr.on([label.input, seed.input], cgan_render, render_inputs, image,
+                             trigger_mode="always_last", **private), grid_api_name="cgan_grid")
+    rendered_from_seed(model.input(model_changed, model, [label] + directions, **private).then(
+        cgan_render, render_inputs, image, **private))
+    controls.after_new_seed(lambda event: rendered_from_seed(event.then(cgan_render, render_inputs, image,
+                                                                        **private)))
     judged_and_shared(gr.on(
         [s.release for s in all_sliders] + [truncation.release], cgan_latent,
         [model, label, seed, truncation] + all_sliders, image, api_name="cgan_latent", trigger_mode="always_last"))
@@ -167,4 +177,8 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.Generator
              api_name="interpolate_labels")
     gr.on([judge.click, drawing.change], judge_drawing, [model, drawing, drawn_label], judged,
           api_visibility="private", trigger_mode="always_last")
+    # after the named endpoints: the first registration of a function takes its name
+    demo.load(restore, None, [model, label, seed, truncation] + all_sliders + [controls.history, query],
+              **private).then(cgan_latent, render_inputs + all_sliders, image, **private).then(
+        cgan_grid, [model, seed], grid, **private).then(verdict, [model, image, label], meter, **private)
     return common.GeneratorTab(model, query)

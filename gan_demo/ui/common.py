@@ -86,6 +86,12 @@ def requested_view(request: gr.Request | None, tab: str, model_names: list[str])
         gr.Warning(f"{error}; showing the default image instead.")
         view = None
     view = view or page_state.ViewState(tab)
+    latent, directions = view.latent or [], view.directions
+    if any(abs(v) > SLIDER_RANGE for v in latent) or any(abs(v) > DIRECTION_RANGE for v in directions):
+        gr.Warning(f"The link's z values reach past ±{SLIDER_RANGE:g} or its directions past ±{DIRECTION_RANGE:g}, "
+                   "the sliders' ends; they are set to the ends.")
+        view.latent = [max(-SLIDER_RANGE, min(SLIDER_RANGE, v)) for v in latent] if view.latent else None
+        view.directions = [max(-DIRECTION_RANGE, min(DIRECTION_RANGE, v)) for v in directions]
     if view.model not in model_names:
         if view.model is not None:
             gr.Warning(f"The link's model {page_state.shown(view.model)} is not installed here; "
@@ -103,15 +109,13 @@ def view_slider_values(model, view: page_state.ViewState) -> list[float]:
 
 
 def restored_view(model, view: page_state.ViewState, label=None) -> list:
-    """What a tab shows for a view restored from a link: seed, truncation, z sliders, direction sliders, the
-    image, the seed history and the URL query."""
+    """The controls of a view restored from a link (seed, truncation, z sliders, direction sliders), the seed
+    history and the URL query; the tab renders the image from them."""
     values = view_slider_values(model, view)
-    image = model.generate(z=latent_from(model, view.seed, view.truncation, values),
-                           labels=None if label is None else [label])[0]
     history = page_state.remember(page_state.new_history(), view.seed)
     query = shared_query(model, view.tab, view.model, view.seed, view.truncation, values, label)
     return ([view.seed, view.truncation] + values[:LATENT_SLIDERS]
-            + direction_slider_updates(model, values[LATENT_SLIDERS:]) + [image, history, query])
+            + direction_slider_updates(model, values[LATENT_SLIDERS:]) + [history, query])
 
 
 def shared_query(model, tab: str, model_name, seed, truncation, slider_values, label=None) -> str:

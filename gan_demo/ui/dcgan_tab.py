@@ -97,18 +97,19 @@ def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.Generato
             sliders_for_seed, [model, seed], all_sliders, **private))
 
     # renders follow user input only (.input/.release), so restoring a shared link at load re-renders nothing
-    model.input(direction_labels, model, directions, **private)
     judged_and_shared(gr.on(
-        [seed.input, truncation.release, model.input], dcgan_sample, [model, seed, truncation], image,
+        [seed.input, truncation.release], dcgan_sample, [model, seed, truncation], image,
         api_name="dcgan_sample", trigger_mode="always_last").then(
         sliders_for_seed, [model, seed], all_sliders, **private))
+    rendered_from_seed(model.input(direction_labels, model, directions, **private))
     controls.after_new_seed(rendered_from_seed)
-    # after the named endpoints: the first registration of a function takes its name
-    demo.load(restore, None, [model, seed, truncation] + all_sliders + [image, controls.history, query],
-              **private).then(verdict, [model, image], meter, **private)
     judged_and_shared(gr.on([s.release for s in all_sliders], dcgan_latent, [model, seed, truncation] + all_sliders,
                             image, api_name="dcgan_latent", trigger_mode="always_last"))
     judged_and_shared(reset.click(sliders_for_seed, [model, seed], all_sliders, **private).then(
         dcgan_latent, [model, seed, truncation] + all_sliders, image, **private))
     go.click(interpolate, [model, seed_a, seed_b, frames], [strip, gif], api_name="interpolate")
+    # after the named endpoints: the first registration of a function takes its name
+    demo.load(restore, None, [model, seed, truncation] + all_sliders + [controls.history, query],
+              **private).then(dcgan_latent, [model, seed, truncation] + all_sliders, image, **private).then(
+        verdict, [model, image], meter, **private)
     return common.GeneratorTab(model, query)

@@ -82,7 +82,7 @@ def finite(text: str, name: str) -> float:
 
 
 def whole_number(text: str, name: str) -> int:
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise ValueError(f"the link's {name} is not a whole number: {shown(text)}")
     return int(text)
 
