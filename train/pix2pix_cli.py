@@ -30,6 +30,7 @@ def add_pix2pix_parser(commands, add_common_training_flags) -> None:
     sub.add_argument("--norm", choices=("batch", "instance"), default="instance")
     sub.add_argument("--no-dropout", action="store_true")
     sub.add_argument("--l1-weight", type=float, default=100.0)
+    sub.add_argument("--lr-d", type=float, default=None, help="the discriminator's learning rate (default: --lr)")
     sub.add_argument("--inference-mode", choices=("paper", "eval"), default=None,
                      help="paper: dropout and batch statistics at test time (default with batch norm); "
                           "eval: the usual eval mode (default with instance norm)")
@@ -39,7 +40,7 @@ def run_pix2pix(args: argparse.Namespace) -> int:
     if args.image_size % 2 ** args.depth:
         raise ValueError(f"--image-size {args.image_size} is not a multiple of 2**{args.depth}")
     mode = args.inference_mode or ("paper" if args.norm == "batch" else "eval")
-    options = TrainOptions(epochs=args.epochs, batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr,
+    options = TrainOptions(epochs=args.epochs, batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr_d or args.lr,
                            ema_decay=0.0, save_every=args.save_every, max_steps=args.max_steps, device=args.device,
                            seed=args.seed, compile=args.compile, command=args.command_line,
                            extra={"data": args.data or args.download, "direction": args.direction,
