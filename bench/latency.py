@@ -44,12 +44,13 @@ def main() -> None:
     with running_app() as app:
         import psutil
 
+        time.sleep(5)  # the app answers before its background start-up work (Train tab data) is done
         print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, torch "
               f"{torch.__version__}; cold start (python app.py to first answer) {app.start_seconds:.1f} s, "
               f"server resident memory {psutil.Process(app.pid).memory_info().rss / 2**20:.0f} MB")
         print(f"{'endpoint':<20}{'HTTP p50 ms':>12}{'HTTP p95 ms':>12}{'model p50 ms':>14}{'overhead ms':>13}")
         for endpoint, arguments in mixed_requests(app.url):
-            for _ in range(3):
+            for _ in range(10):
                 call(app.url, endpoint, arguments)  # warm-up
             http = []
             for _ in range(args.calls):
