@@ -12,7 +12,8 @@ from gan_demo import atomic
 
 RUN_FILE = "training/run.json"
 # flags a --resume may change; everything else comes from the run being resumed
-RESUMABLE_OVERRIDES = ("epochs", "max_steps", "device", "save_every", "push_to_hub")
+# options a resumed run may change; the card's command line names every resume and what it set
+RESUMABLE_OVERRIDES = ("epochs", "max_steps", "device", "save_every", "push_to_hub", "l1_weight")
 
 
 def add_common_training_flags(parser: argparse.ArgumentParser, epochs: int, batch_size: int, lr: float) -> None:
