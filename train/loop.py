@@ -185,8 +185,8 @@ def train_step(task, batch: dict, opt_g, opt_d, fast: bool) -> dict[str, float]:
 @contextlib.contextmanager
 def weights_frozen(discriminator: nn.Module):
     """The G step needs gradients through D, not D's own weight gradients (discarded at the next D step):
-    skipping them saves about a twelfth of a DCGAN step. DDP modules are left alone, since their gradient
-    buckets expect every parameter in every backward."""
+    skipping them saves one weight-gradient pass through D per step. DDP modules are left alone, since their
+    gradient buckets expect every parameter in every backward."""
     if isinstance(discriminator, nn.parallel.DistributedDataParallel):
         yield
         return

@@ -2,7 +2,7 @@
 
 Gradio 6 opens a session for every API call that comes without a session hash (each ``POST
 /gradio_api/call/NAME``), and a new session snapshots the config of every component in the app, for the "deep
-link" feature (``gr.DeepLinkButton``). With this app's ~200 components that snapshot was half of each call's
+link" feature (``gr.DeepLinkButton``). With this app's ~150 components that snapshot was half of each call's
 server time (profiled with py-spy: 987 of 2,009 samples under ``SessionState.__init__``) and the snapshots of up
 to 10,000 kept sessions were the resident memory that grew with every request.
 
