@@ -66,12 +66,16 @@ def test_detective_fine_tuning_teaches_the_discriminator_that_blank_images_are_f
 
 
 def test_resume_continues_exactly_where_the_run_stopped(tmp_path):
+    """Also through a learning-rate decay over the last epoch (3 steps of 6)."""
     data = make_image_folder(tmp_path / "discs")
     straight, split = tmp_path / "straight", tmp_path / "split"
-    assert main(["dcgan", "--data", str(data), "--epochs", "2", *run_folder(straight)]) == 0
-    assert main(["dcgan", "--data", str(data), "--epochs", "2", "--max-steps", "4", *run_folder(split)]) == 0
+    decay = ["--lr-decay-epochs", "1"]
+    assert main(["dcgan", "--data", str(data), "--epochs", "2", *decay, *run_folder(straight)]) == 0
+    assert main(["dcgan", "--data", str(data), "--epochs", "2", "--max-steps", "4", *decay, *run_folder(split)]) == 0
     assert json.loads((split / "config.json").read_text())["training"]["steps"] == 4
-    assert main(["dcgan", "--data", str(data), "--epochs", "2", "--resume", *run_folder(split)]) == 0
+    assert main(["dcgan", "--data", str(data), "--resume", "--max-steps", "0", *run_folder(split)]) == 0
+    last_lr = torch.load(straight / STATE_FILE, weights_only=True)["opt_g"]["param_groups"][0]["lr"]
+    assert last_lr == pytest.approx(2e-4 / 3)  # the last of 6 steps ran at 1/3 of the rate
     a, b = gan_demo.load(str(straight)), gan_demo.load(str(split))
     assert json.loads((split / "config.json").read_text())["training"]["steps"] == 6
     assert all(torch.equal(x, y) for x, y in zip(a.module.state_dict().values(), b.module.state_dict().values()))
@@ -84,7 +88,7 @@ def test_a_folder_over_the_preload_limit_streams_and_trains_the_same(tmp_path, m
     assert main(["dcgan", "--data", str(data), "--epochs", "2", *run_folder(preloaded)]) == 0
     monkeypatch.setenv("GAN_PLAYGROUND_PRELOAD_BYTES", "1000")
     assert main(["dcgan", "--data", str(data), "--epochs", "2", "--max-steps", "3", *run_folder(streamed)]) == 0
-    assert main(["dcgan", "--data", str(data), "--epochs", "2", "--resume", *run_folder(streamed)]) == 0
+    assert main(["dcgan", "--data", str(data), "--max-steps", "0", "--resume", *run_folder(streamed)]) == 0
     assert "streamed" in json.loads((streamed / "config.json").read_text())["training"]["data"]
     a, b = gan_demo.load(str(preloaded)), gan_demo.load(str(streamed))
     assert all(torch.equal(x, y) for x, y in zip(a.module.state_dict().values(), b.module.state_dict().values()))
@@ -153,10 +157,10 @@ def test_a_non_finite_loss_stops_the_run_and_keeps_the_last_checkpoint(tmp_path,
         from train.cli import build_parser, resolve_resume
         from train.image_gan import run_image_gan
 
-        args = build_parser().parse_args(["dcgan", "--data", str(data), "--epochs", "2", "--resume",
-                                          *run_folder(out)])
+        argv = ["dcgan", "--data", str(data), "--epochs", "2", "--resume", *run_folder(out)]
+        args = build_parser().parse_args(argv)
         args.command_line = "test"
-        run_image_gan(resolve_resume(args))
+        run_image_gan(resolve_resume(args, argv))
     assert (out / "model.safetensors").read_bytes() == good
     gan_demo.load(str(out))
 
@@ -210,6 +214,22 @@ def test_pix2pix_trains_on_an_aligned_folder_and_translates(tmp_path):
     assert model.config.input_channels == 3 and model.config.inference_mode == "eval"
     result = model.translate(Image.new("RGB", (50, 30), "white"))
     assert result.size == (32, 19) or result.size[0] == 32  # the input's aspect, at model resolution
+
+
+def test_pix2pix_without_the_adversarial_term_trains_no_discriminator_and_learns(tmp_path):
+    data = make_aligned_dataset(tmp_path / "tiny")  # B is the negative of A
+    out = tmp_path / "p2p"
+    assert main(["pix2pix", "--data", str(data), "--image-size", "32", "--depth", "5", "--width", "8",
+                 "--batch-size", "2", "--epochs", "20", "--lr", "2e-3", "--gan-weight", "0", "--reconstruction", "l2",
+                 "--out", str(out), "--quiet"]) == 0
+    assert not (out / "discriminator.safetensors").exists()
+    rows = (out / "training" / "losses.csv").read_text().splitlines()
+    assert rows[0] == "step,epoch,loss_G,L1"
+    first_l1, last_l1 = float(rows[1].split(",")[-1]), float(rows[-1].split(",")[-1])
+    assert last_l1 < 0.8 * first_l1
+    options = json.loads((out / "config.json").read_text())["training"]["options"]
+    assert options["gan_weight"] == 0 and options["reconstruction"] == "l2"
+    gan_demo.load(str(out)).translate(Image.new("RGB", (32, 32), "white"))
 
 
 def test_pix2pix_paired_folders_and_direction(tmp_path):

@@ -11,9 +11,8 @@ from pathlib import Path
 from gan_demo import atomic
 
 RUN_FILE = "training/run.json"
-# flags a --resume may change; everything else comes from the run being resumed
-# options a resumed run may change; the card's command line names every resume and what it set
-RESUMABLE_OVERRIDES = ("epochs", "max_steps", "device", "save_every", "push_to_hub", "l1_weight")
+# options a --resume may change when its command line names them; everything else comes from the run being resumed
+RESUMABLE_OVERRIDES = ("epochs", "max_steps", "device", "save_every", "push_to_hub", "l1_weight", "lr_decay_epochs")
 
 
 def add_common_training_flags(parser: argparse.ArgumentParser, epochs: int, batch_size: int, lr: float) -> None:
@@ -21,6 +20,8 @@ def add_common_training_flags(parser: argparse.ArgumentParser, epochs: int, batc
     parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--batch-size", type=int, default=batch_size)
     parser.add_argument("--lr", type=float, default=lr, help="Adam learning rate of G and D")
+    parser.add_argument("--lr-decay-epochs", type=int, default=0,
+                        help="let the learning rates fall linearly to zero over the last N epochs (0: constant)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue the run found in --out exactly")
@@ -36,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m train", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     for kind in ("dcgan", "cgan"):
-        sub = commands.add_parser(kind, help=f"train a {kind.upper()} generator")
+        sub = commands.add_parser(kind, help=f"train a {kind.upper()} generator", allow_abbrev=False)
         choices = "mnist|fashion-mnist" + ("|openmoji|IMAGE_FOLDER" if kind == "dcgan" else "")
         sub.add_argument("--data", required=True, help=choices)
         add_common_training_flags(sub, epochs=25, batch_size=64, lr=2e-4)
@@ -89,11 +90,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("dcgan", "cgan"):
             from .image_gan import run_image_gan
 
-            return run_image_gan(resolve_resume(args))
+            return run_image_gan(resolve_resume(args, argv))
         if args.command == "pix2pix":
             from .pix2pix_cli import run_pix2pix
 
-            return run_pix2pix(resolve_resume(args))
+            return run_pix2pix(resolve_resume(args, argv))
         if args.command == "evaluate":
             from .evaluate import run_evaluate
 
@@ -123,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def resolve_resume(args: argparse.Namespace) -> argparse.Namespace:
-    """On --resume, the saved options of the run win, except RESUMABLE_OVERRIDES; else save them."""
+def resolve_resume(args: argparse.Namespace, argv: list[str]) -> argparse.Namespace:
+    """On --resume, the saved options of the run win, except RESUMABLE_OVERRIDES that ``argv`` names (the
+    training commands take no abbreviated flags, so a name is the whole flag); else save them."""
     run_file = args.out / RUN_FILE
     if args.resume:
         if not run_file.exists():
@@ -132,13 +134,20 @@ def resolve_resume(args: argparse.Namespace) -> argparse.Namespace:
         saved = json.loads(run_file.read_text())
         args.command_line = f"{saved['command_line']} ; resumed with: {args.command_line}"
         for key, value in saved.items():
-            if key not in RESUMABLE_OVERRIDES + ("resume", "out", "command_line", "dry_run", "quiet"):
+            if key in RESUMABLE_OVERRIDES and names_flag(argv, key):
+                continue
+            if key not in ("resume", "out", "command_line", "dry_run", "quiet"):
                 setattr(args, key, value)
         from .distributed import is_main_process
 
         if is_main_process() and not args.dry_run:  # the card then names every command that shaped the run
             atomic.write_json(run_file, {**saved, "command_line": args.command_line})
     return args
+
+
+def names_flag(argv: list[str], key: str) -> bool:
+    flag = "--" + key.replace("_", "-")
+    return any(token == flag or token.startswith(flag + "=") for token in argv)
 
 
 def save_run_options(args: argparse.Namespace) -> None:

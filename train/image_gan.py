@@ -43,6 +43,7 @@ def run_image_gan(args: argparse.Namespace) -> int:
     args.augment = args.augment if args.augment is not None else default_augment(args.data)
     parse_policy(args.augment)  # a typo fails before the data is loaded
     options = TrainOptions(epochs=args.epochs, batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr,
+                           lr_decay_epochs=args.lr_decay_epochs,
                            ema_decay=args.ema_decay, save_every=args.save_every, max_steps=args.max_steps,
                            device=args.device, seed=args.seed, compile=args.compile, command=args.command_line,
                            extra={"data": args.data, "augment": args.augment})

@@ -45,6 +45,7 @@ class TrainOptions:
     lr_d: float = 2e-4  # Adam learning rate of the discriminator
     betas: tuple[float, float] = (0.5, 0.999)  # Adam betas of the DCGAN paper
     ema_decay: float = 0.999  # EMA of generator weights used for sampling; 0 turns it off
+    lr_decay_epochs: int = 0  # the learning rates fall linearly to zero over the last N epochs (0: constant)
     save_every: int = 0  # also checkpoint every N steps inside an epoch (0: at epoch ends only)
     max_steps: int = 0  # stop after this many steps in total (0: no limit)
     log_every: int = 10  # steps between rows of losses.csv
@@ -100,9 +101,10 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
     steps_per_epoch = len(on_device) // (options.batch_size * world)
     if steps_per_epoch == 0:
         raise ValueError(f"{len(on_device)} images are fewer than one batch of {options.batch_size * world}")
-    total_steps = options.epochs * steps_per_epoch
+    planned_steps = total_steps = options.epochs * steps_per_epoch
     if options.max_steps:
         total_steps = min(total_steps, options.max_steps)
+    decay_steps = options.lr_decay_epochs * steps_per_epoch  # the last epochs of the plan; --max-steps only stops
 
     is_main = rank == 0
     bar = tqdm(total=total_steps, initial=progress["step"], disable=not (show_progress and is_main),
@@ -133,6 +135,9 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
             if progress["step"] >= total_steps or should_stop():
                 break
             batch = task.make_batch(batch_data, batch_idx)
+            factor = lr_factor(progress["step"], planned_steps, decay_steps)
+            set_learning_rates(opt_g, options.lr_g * factor)
+            set_learning_rates(opt_d, options.lr_d * factor)
             stats = train_step(task, batch, opt_g, opt_d, fast)
             if ema is not None:
                 update_ema(ema, generator, options.ema_decay, progress["step"])
@@ -160,21 +165,37 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
     return out
 
 
+def lr_factor(step: int, total_steps: int, decay_steps: int) -> float:
+    """1 until the last ``decay_steps`` steps, then a linear fall towards 0 at ``total_steps`` (the reference
+    pix2pix's --n_epochs_decay). A function of the step alone, so a resumed run continues the same schedule."""
+    if decay_steps <= 0:
+        return 1.0
+    return min(1.0, (total_steps - step) / decay_steps)
+
+
+def set_learning_rates(optimizer: torch.optim.Optimizer, lr: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+
+
 def train_step(task, batch: dict, opt_g, opt_d, fast: bool) -> dict[str, float]:
-    """One D update then one G update; bf16 autocast on CUDA, fp32 elsewhere."""
+    """One D update (tasks with an adversarial term) then one G update; bf16 autocast on CUDA, fp32 elsewhere."""
     autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=fast)
-    opt_d.zero_grad(set_to_none=True)
-    with autocast:
-        loss_d, stats_d = task.discriminator_loss(batch)
-    loss_d.backward()
-    opt_d.step()
+    losses, stats_d = {}, {}
+    if task.adversarial:
+        opt_d.zero_grad(set_to_none=True)
+        with autocast:
+            loss_d, stats_d = task.discriminator_loss(batch)
+        loss_d.backward()
+        opt_d.step()
+        losses["loss_D"] = loss_d.detach()
     opt_g.zero_grad(set_to_none=True)
     with weights_frozen(task.discriminator):
         with autocast:
             loss_g, stats_g = task.generator_loss(batch)
         loss_g.backward()
     opt_g.step()
-    stats = {"loss_D": loss_d.detach(), "loss_G": loss_g.detach(), **stats_d, **stats_g}
+    stats = {**losses, "loss_G": loss_g.detach(), **stats_d, **stats_g}
     values = {k: float(v) for k, v in stats.items()}  # one device sync per step, for the bar and the guard
     if not all(math.isfinite(v) for v in values.values()):
         raise TrainingDiverged(f"training diverged: a loss became non-finite ({values}); the last saved "
@@ -244,7 +265,8 @@ def write_run(out: Path, task, options: TrainOptions, data, progress: dict, gene
     }
     metadata = {"class_names": getattr(task.config, "class_names", []), "normalization": "tanh [-1, 1]",
                 "training": training}
-    save_checkpoint(out, task.kind, task.config, ema if ema is not None else generator, discriminator, metadata)
+    save_checkpoint(out, task.kind, task.config, ema if ema is not None else generator,
+                    discriminator if task.adversarial else None, metadata)  # an untrained D is not shipped
     write_model_card(out)
 
 

@@ -46,6 +46,8 @@ def render_model_card(name: str, config: dict) -> str:
     ]
     if credit:
         lines.append(f"- **Credit:** {credit} (https://openmoji.org)")
+    if kind == "pix2pix":
+        lines.append(f"- **Objective:** {pix2pix_objective(training.get('options', {}))}")
     lines += [
         f"- **Command:** `{training.get('command', '')}`",
         f"- **Device:** {training.get('device', 'unknown')}",
@@ -88,6 +90,14 @@ def usage_line(kind: str, config: dict) -> str:
         name = config.get("class_names", ["0"])[-1]
         return f'images = model.generate(n=4, seed=0, labels=["{name}"] * 4)'
     return "images = model.generate(n=4, seed=0)"
+
+
+def pix2pix_objective(options: dict) -> str:
+    reconstruction = f"{options.get('reconstruction', 'l1').upper()} × {options.get('l1_weight', 100.0):g}"
+    gan_weight = options.get("gan_weight", 1.0)
+    if not gan_weight:
+        return f"{reconstruction} alone (no adversarial term, no discriminator trained)"
+    return f"PatchGAN adversarial loss × {gan_weight:g} + {reconstruction} (Isola et al. 2017)"
 
 
 def format_values(values: dict) -> str:

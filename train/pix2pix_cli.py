@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def add_pix2pix_parser(commands, add_common_training_flags) -> None:
-    sub = commands.add_parser("pix2pix", help="train a pix2pix translator from paired images")
+    sub = commands.add_parser("pix2pix", help="train a pix2pix translator from paired images", allow_abbrev=False)
     source = sub.add_mutually_exclusive_group(required=True)
     source.add_argument("--data", help="openmoji | ALIGNED_A|B_FOLDER | FOLDER_WITH_A_AND_B")
     source.add_argument("--download", choices=STANDARD_DATASETS, help="fetch a standard pix2pix dataset")
@@ -29,7 +29,11 @@ def add_pix2pix_parser(commands, add_common_training_flags) -> None:
     sub.add_argument("--disc-width", type=int, default=32, help="ndf of the PatchGAN")
     sub.add_argument("--norm", choices=("batch", "instance"), default="instance")
     sub.add_argument("--no-dropout", action="store_true")
-    sub.add_argument("--l1-weight", type=float, default=100.0)
+    sub.add_argument("--l1-weight", type=float, default=100.0, help="weight of the reconstruction loss")
+    sub.add_argument("--reconstruction", choices=("l1", "l2"), default="l1",
+                     help="l1 (the paper) or l2, the mean colour, which PSNR rewards")
+    sub.add_argument("--gan-weight", type=float, default=1.0,
+                     help="weight of the adversarial loss (0: no discriminator, reconstruction alone)")
     sub.add_argument("--lr-d", type=float, default=None, help="the discriminator's learning rate (default: --lr)")
     sub.add_argument("--inference-mode", choices=("paper", "eval"), default=None,
                      help="paper: dropout and batch statistics at test time (default with batch norm); "
@@ -41,10 +45,12 @@ def run_pix2pix(args: argparse.Namespace) -> int:
         raise ValueError(f"--image-size {args.image_size} is not a multiple of 2**{args.depth}")
     mode = args.inference_mode or ("paper" if args.norm == "batch" else "eval")
     options = TrainOptions(epochs=args.epochs, batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr_d or args.lr,
-                           ema_decay=0.0, save_every=args.save_every, max_steps=args.max_steps, device=args.device,
+                           lr_decay_epochs=args.lr_decay_epochs, ema_decay=0.0, save_every=args.save_every,
+                           max_steps=args.max_steps, device=args.device,
                            seed=args.seed, compile=args.compile, command=args.command_line,
                            extra={"data": args.data or args.download, "direction": args.direction,
-                                  "l1_weight": args.l1_weight})
+                                  "l1_weight": args.l1_weight, "reconstruction": args.reconstruction,
+                                  "gan_weight": args.gan_weight})
     if args.dry_run:
         print(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=2))
         return 0
@@ -55,7 +61,8 @@ def run_pix2pix(args: argparse.Namespace) -> int:
     config = Pix2PixConfig(input_channels=int(data.sketches.shape[2]), output_channels=int(data.targets.shape[1]),
                            depth=args.depth, base_width=args.width, norm=args.norm, dropout=not args.no_dropout,
                            inference_mode=mode, image_size=args.image_size, disc_width=args.disc_width)
-    task = Pix2PixTask(config, UnetGenerator(config), PatchDiscriminator(config), l1_weight=args.l1_weight)
+    task = Pix2PixTask(config, UnetGenerator(config), PatchDiscriminator(config), l1_weight=args.l1_weight,
+                       gan_weight=args.gan_weight, reconstruction=args.reconstruction)
     from .cli import train_and_publish
 
     train_and_publish(args, task, data, options)
