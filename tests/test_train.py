@@ -116,6 +116,7 @@ def test_a_new_run_never_overwrites_an_old_one(tmp_path, capsys):
     (["dcgan", "--data", "mnist", "--augment", "rotate"], "unknown augmentation"),
     (["dcgan", "--data", "mnist", "--image-size", "48"], "image_size must be one of"),
     (["cgan", "--data", "DISCS"], "needs labelled data"),
+    (["pix2pix", "--data", "openmoji", "--jitter", "0.5"], "must be at least 1"),
     (["dcgan", "--data", "mnist", "--device", "cuda:7"] if not torch.cuda.is_available() else
      (["dcgan", "--data", "mnist", "--device", "cuda:99"]), "cuda"),
 ])
@@ -221,7 +222,7 @@ def test_pix2pix_without_the_adversarial_term_trains_no_discriminator_and_learns
     out = tmp_path / "p2p"
     assert main(["pix2pix", "--data", str(data), "--image-size", "32", "--depth", "5", "--width", "8",
                  "--batch-size", "2", "--epochs", "20", "--lr", "2e-3", "--gan-weight", "0", "--reconstruction", "l2",
-                 "--out", str(out), "--quiet"]) == 0
+                 "--jitter", "1", "--out", str(out), "--quiet"]) == 0
     assert not (out / "discriminator.safetensors").exists()
     rows = (out / "training" / "losses.csv").read_text().splitlines()
     assert rows[0] == "step,epoch,loss_G,L1"

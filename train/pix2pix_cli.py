@@ -34,6 +34,8 @@ def add_pix2pix_parser(commands, add_common_training_flags) -> None:
                      help="l1 (the paper) or l2, the mean colour, which PSNR rewards")
     sub.add_argument("--gan-weight", type=float, default=1.0,
                      help="weight of the adversarial loss (0: no discriminator, reconstruction alone)")
+    sub.add_argument("--jitter", type=float, default=1.125,
+                     help="random enlargement before the crop back to size (1: none; mirroring stays on)")
     sub.add_argument("--lr-d", type=float, default=None, help="the discriminator's learning rate (default: --lr)")
     sub.add_argument("--inference-mode", choices=("paper", "eval"), default=None,
                      help="paper: dropout and batch statistics at test time (default with batch norm); "
@@ -43,6 +45,8 @@ def add_pix2pix_parser(commands, add_common_training_flags) -> None:
 def run_pix2pix(args: argparse.Namespace) -> int:
     if args.image_size % 2 ** args.depth:
         raise ValueError(f"--image-size {args.image_size} is not a multiple of 2**{args.depth}")
+    if args.jitter < 1:
+        raise ValueError(f"--jitter {args.jitter}: the enlargement factor must be at least 1 (1: no jitter)")
     mode = args.inference_mode or ("paper" if args.norm == "batch" else "eval")
     options = TrainOptions(epochs=args.epochs, batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr_d or args.lr,
                            lr_decay_epochs=args.lr_decay_epochs, ema_decay=0.0, save_every=args.save_every,
@@ -50,7 +54,7 @@ def run_pix2pix(args: argparse.Namespace) -> int:
                            seed=args.seed, compile=args.compile, command=args.command_line,
                            extra={"data": args.data or args.download, "direction": args.direction,
                                   "l1_weight": args.l1_weight, "reconstruction": args.reconstruction,
-                                  "gan_weight": args.gan_weight})
+                                  "gan_weight": args.gan_weight, "jitter": args.jitter})
     if args.dry_run:
         print(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=2))
         return 0
@@ -62,7 +66,7 @@ def run_pix2pix(args: argparse.Namespace) -> int:
                            depth=args.depth, base_width=args.width, norm=args.norm, dropout=not args.no_dropout,
                            inference_mode=mode, image_size=args.image_size, disc_width=args.disc_width)
     task = Pix2PixTask(config, UnetGenerator(config), PatchDiscriminator(config), l1_weight=args.l1_weight,
-                       gan_weight=args.gan_weight, reconstruction=args.reconstruction)
+                       gan_weight=args.gan_weight, reconstruction=args.reconstruction, jitter=args.jitter)
     from .cli import train_and_publish
 
     train_and_publish(args, task, data, options)

@@ -1,0 +1,72 @@
+"""Where one training step's time goes on this machine, by kind of operator (torch.profiler, self time).
+
+On a CPU a DCGAN-64 step is almost all convolution kernels, so start-up and the data path (the rest of the
+whole-process time) cannot make training much faster there; this prints the shares that say so.
+Usage: python -m bench.step_profile [--kind "dcgan-64 (openmoji)"] [--steps 3] [--device cpu]"""
+from __future__ import annotations
+
+import argparse
+import platform
+
+import torch
+from torch.profiler import ProfilerActivity, profile
+
+from gan_demo.models import MODEL_KINDS, CGANConfig, Pix2PixConfig
+from train.loop import train_step
+from train.tasks import ImageGANTask, Pix2PixTask
+
+from .train_throughput import SETUPS, synthetic_data
+
+# first match wins: an operator whose name holds one of these words counts in that group
+GROUPS = (("convolution backward", ("convolution_backward",)), ("convolution forward", ("convolution",)),
+          ("batch / instance norm", ("batch_norm", "instance_norm")),
+          ("activations", ("relu", "tanh", "sigmoid", "threshold")))
+
+
+def group_of(name: str) -> str:
+    return next((group for group, words in GROUPS if any(word in name for word in words)), "everything else")
+
+
+def profiled_step_shares(name: str, steps: int, device: str) -> tuple[dict[str, float], float]:
+    """Share of self time per group, and seconds per step."""
+    make_config, batch_size = SETUPS[name]
+    config = make_config()
+    kind = "pix2pix" if isinstance(config, Pix2PixConfig) else "cgan" if isinstance(config, CGANConfig) else "dcgan"
+    _, generator_class, discriminator_class = MODEL_KINDS[kind]
+    generator, discriminator = generator_class(config).to(device), discriminator_class(config).to(device)
+    task = (Pix2PixTask(config, generator, discriminator) if kind == "pix2pix"
+            else ImageGANTask(kind, config, generator, discriminator, augment=("color", "translation", "cutout")))
+    data = synthetic_data(config, batch_size).to(device)
+    batch_indices = torch.arange(batch_size, device=device)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    fast = device == "cuda"
+    for _ in range(2):  # warm-up: first calls pick kernels and allocate
+        train_step(task, task.make_batch(data, batch_indices), opt_g, opt_d, fast)
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if fast else [])
+    with profile(activities=activities) as profiler:
+        for _ in range(steps):
+            train_step(task, task.make_batch(data, batch_indices), opt_g, opt_d, fast)
+    totals: dict[str, float] = {}
+    for event in profiler.key_averages():
+        seconds = (event.self_device_time_total if fast else event.self_cpu_time_total) / 1e6
+        totals[group_of(event.key)] = totals.get(group_of(event.key), 0.0) + seconds
+    whole = sum(totals.values())
+    return {group: seconds / whole for group, seconds in totals.items()}, whole / steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kind", default="dcgan-64 (openmoji)", choices=list(SETUPS))
+    parser.add_argument("--steps", type=int, default=3)
+    parser.add_argument("--device", default="cpu")
+    args = parser.parse_args()
+    shares, step_seconds = profiled_step_shares(args.kind, args.steps, args.device)
+    print(f"{args.kind} on {args.device} ({platform.processor() or platform.machine()}, "
+          f"{torch.get_num_threads()} threads): {step_seconds:.2f} s of operator time per step")
+    for group, share in sorted(shares.items(), key=lambda item: -item[1]):
+        print(f"{group:<26}{100 * share:>7.1f} %")
+
+
+if __name__ == "__main__":
+    main()
