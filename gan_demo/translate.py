@@ -86,13 +86,18 @@ class SketchTranslator:
         return result.crop(crop) if crop != (0, 0, self.image_size, self.image_size) else result
 
     def translate_tensor(self, images: torch.Tensor, seed: int = 0) -> torch.Tensor:
-        """(N, C, S, S) in [-1, 1] -> (N, C_out, S, S); deterministic for a seed (dropout noise in paper mode)."""
+        """(N, C, S, S) in [-1, 1] -> (N, C_out, S, S); deterministic for a seed (dropout noise in paper mode).
+        A model with ``mirror_average`` runs the input and its mirror image in one batch."""
         with self._lock, torch.inference_mode(), self._mode(), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             device = next(self.module.parameters()).device
             if device.type == "cuda":
                 torch.cuda.manual_seed(seed)
-            return self.module(images.float().to(device))
+            images = images.float().to(device)
+            if not self.config.mirror_average:
+                return self.module(images)
+            both = self.module(torch.cat([images, images.flip(-1)]))
+            return (both[:len(images)] + both[len(images):].flip(-1)) / 2
 
     def to(self, device) -> "SketchTranslator":
         self.module.to(device)

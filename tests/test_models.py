@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -105,3 +106,20 @@ def test_paper_mode_is_seeded_and_leaves_running_statistics_untouched():
     after = translator.module.state_dict()
     assert all(torch.equal(before[k], after[k]) for k in before)
     assert not translator.module.training
+
+
+def test_mirror_average_is_the_mean_of_the_output_and_the_mirrored_inputs_mirrored_output():
+    from gan_demo.translate import SketchTranslator
+
+    torch.manual_seed(0)
+    config = Pix2PixConfig(depth=5, base_width=4, image_size=32, norm="batch", inference_mode="eval",
+                           mirror_average=True)
+    module = UnetGenerator(config).eval()
+    translator = SketchTranslator("t", {"kind": "pix2pix"}, module, None)
+    images = torch.rand(2, 3, 32, 32) * 2 - 1
+    with torch.no_grad():
+        expected = (module(images) + module(images.flip(-1)).flip(-1)) / 2
+        assert not torch.allclose(expected, module(images), atol=1e-3)  # the views really differ
+    assert torch.allclose(translator.translate_tensor(images), expected, atol=1e-6)
+    image = translator.translate(np.full((20, 30), 255, np.uint8))  # the PIL path runs it too
+    assert image.size[0] == 32 and abs(image.size[1] - 32 * 20 / 30) <= 1

@@ -12,7 +12,8 @@ from gan_demo import atomic
 
 RUN_FILE = "training/run.json"
 # options a --resume may change when its command line names them; everything else comes from the run being resumed
-RESUMABLE_OVERRIDES = ("epochs", "max_steps", "device", "save_every", "push_to_hub", "l1_weight", "lr_decay_epochs")
+RESUMABLE_OVERRIDES = ("epochs", "max_steps", "device", "save_every", "push_to_hub", "l1_weight", "lr_decay_epochs",
+                       "mirror_average")
 
 
 def add_common_training_flags(parser: argparse.ArgumentParser, epochs: int, batch_size: int, lr: float) -> None:

@@ -11,7 +11,7 @@ from gan_demo.models import PatchDiscriminator, Pix2PixConfig, UnetGenerator
 
 from .loop import TrainOptions
 from .pairs import STANDARD_DATASETS, download_standard, load_pairs
-from .tasks import Pix2PixTask
+from .tasks import RECONSTRUCTION_LOSSES, Pix2PixTask
 
 log = logging.getLogger(__name__)
 
@@ -30,13 +30,15 @@ def add_pix2pix_parser(commands, add_common_training_flags) -> None:
     sub.add_argument("--norm", choices=("batch", "instance"), default="instance")
     sub.add_argument("--no-dropout", action="store_true")
     sub.add_argument("--l1-weight", type=float, default=100.0, help="weight of the reconstruction loss")
-    sub.add_argument("--reconstruction", choices=("l1", "l2"), default="l1",
+    sub.add_argument("--reconstruction", choices=sorted(RECONSTRUCTION_LOSSES), default="l1",
                      help="l1 (the paper) or l2, the mean colour, which PSNR rewards")
     sub.add_argument("--gan-weight", type=float, default=1.0,
                      help="weight of the adversarial loss (0: no discriminator, reconstruction alone)")
     sub.add_argument("--jitter", type=float, default=1.125,
                      help="random enlargement before the crop back to size (1: none; mirroring stays on)")
     sub.add_argument("--lr-d", type=float, default=None, help="the discriminator's learning rate (default: --lr)")
+    sub.add_argument("--mirror-average", action="store_true",
+                     help="at inference, average with the mirrored output of the mirrored input (2x the compute)")
     sub.add_argument("--inference-mode", choices=("paper", "eval"), default=None,
                      help="paper: dropout and batch statistics at test time (default with batch norm); "
                           "eval: the usual eval mode (default with instance norm)")
@@ -64,7 +66,8 @@ def run_pix2pix(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed)  # the initial weights depend on the seed alone
     config = Pix2PixConfig(input_channels=int(data.sketches.shape[2]), output_channels=int(data.targets.shape[1]),
                            depth=args.depth, base_width=args.width, norm=args.norm, dropout=not args.no_dropout,
-                           inference_mode=mode, image_size=args.image_size, disc_width=args.disc_width)
+                           inference_mode=mode, mirror_average=args.mirror_average, image_size=args.image_size,
+                           disc_width=args.disc_width)
     task = Pix2PixTask(config, UnetGenerator(config), PatchDiscriminator(config), l1_weight=args.l1_weight,
                        gan_weight=args.gan_weight, reconstruction=args.reconstruction, jitter=args.jitter)
     from .cli import train_and_publish

@@ -28,6 +28,8 @@ class Pix2PixConfig:
     # "paper": dropout on and batch statistics at test time (Isola et al. §3.3, the reference default);
     # "eval": the usual eval mode (running statistics, no dropout)
     inference_mode: str = "paper"
+    # average the output with the mirror image of the mirrored input's output: a two-view ensemble at test time
+    mirror_average: bool = False
     image_size: int = 256  # the size the model was trained at (inputs are resized to it)
     disc_width: int = 64  # ndf
     disc_layers: int = 3  # 3 gives the 70x70 PatchGAN
