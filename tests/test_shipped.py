@@ -98,6 +98,6 @@ def test_openmoji_pix2pix_colours_held_out_line_art_closer_to_the_truth_than_the
     outputs = model.translate_tensor(sketches).add(1).div(2)
     model_psnr, model_l1 = psnr_and_l1(outputs, targets)
     copy_psnr, copy_l1 = psnr_and_l1(sketches.add(1).div(2).expand(-1, 3, -1, -1), targets)
-    assert model_psnr >= copy_psnr + 1.5 and model_l1 < copy_l1
+    assert model_psnr >= copy_psnr + 4.5 and model_l1 < copy_l1  # measured: +4.74 dB on these 96
     colourfulness = (outputs.max(dim=1).values - outputs.min(dim=1).values).mean()
     assert colourfulness > 0.05
