@@ -11,11 +11,9 @@ import platform
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from gan_demo.models import MODEL_KINDS, CGANConfig, Pix2PixConfig
 from train.loop import train_step
-from train.tasks import ImageGANTask, Pix2PixTask
 
-from .train_throughput import SETUPS, synthetic_data
+from .train_throughput import SETUPS, fresh_task, synthetic_data
 
 # first match wins: an operator whose name holds one of these words counts in that group
 GROUPS = (("convolution backward", ("convolution_backward",)), ("convolution forward", ("convolution",)),
@@ -31,11 +29,8 @@ def profiled_step_shares(name: str, steps: int, device: str) -> tuple[dict[str, 
     """Share of self time per group, and seconds per step."""
     make_config, batch_size = SETUPS[name]
     config = make_config()
-    kind = "pix2pix" if isinstance(config, Pix2PixConfig) else "cgan" if isinstance(config, CGANConfig) else "dcgan"
-    _, generator_class, discriminator_class = MODEL_KINDS[kind]
-    generator, discriminator = generator_class(config).to(device), discriminator_class(config).to(device)
-    task = (Pix2PixTask(config, generator, discriminator) if kind == "pix2pix"
-            else ImageGANTask(kind, config, generator, discriminator, augment=("color", "translation", "cutout")))
+    task = fresh_task(config, augment=("color", "translation", "cutout"))
+    generator, discriminator = task.generator.to(device), task.discriminator.to(device)
     data = synthetic_data(config, batch_size).to(device)
     batch_indices = torch.arange(batch_size, device=device)
     opt_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))

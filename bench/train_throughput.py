@@ -36,16 +36,27 @@ def synthetic_data(config, count: int):
     return ImageData(torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator), labels)
 
 
+def kind_of(config) -> str:
+    return "pix2pix" if isinstance(config, Pix2PixConfig) else "cgan" if isinstance(config, CGANConfig) else "dcgan"
+
+
+def fresh_task(config, augment: tuple[str, ...] = ()):
+    """A task with new G and D for ``config``; ``augment`` is the image GANs' DiffAugment policy."""
+    kind = kind_of(config)
+    _, generator_class, discriminator_class = MODEL_KINDS[kind]
+    if kind == "pix2pix":
+        return Pix2PixTask(config, generator_class(config), discriminator_class(config))
+    return ImageGANTask(kind, config, generator_class(config), discriminator_class(config), augment=augment)
+
+
 def images_per_second(name: str, device: str, steps: int) -> float:
     make_config, batch = SETUPS[name]
     config = make_config()
-    kind = "pix2pix" if isinstance(config, Pix2PixConfig) else "cgan" if isinstance(config, CGANConfig) else "dcgan"
-    _, generator_class, discriminator_class = MODEL_KINDS[kind]
+    kind = kind_of(config)
     data = synthetic_data(config, batch * (steps + 2))
     rates = []
     for measured_steps in (2, steps + 2):  # the difference removes start-up and checkpoint writing
-        task = (Pix2PixTask(config, generator_class(config), discriminator_class(config)) if kind == "pix2pix"
-                else ImageGANTask(kind, config, generator_class(config), discriminator_class(config)))
+        task = fresh_task(config)
         with tempfile.TemporaryDirectory() as out:
             started = time.perf_counter()
             fit(task, data, TrainOptions(epochs=1, batch_size=batch, max_steps=measured_steps, device=device,
