@@ -2,7 +2,7 @@
 
 On a CPU a DCGAN-64 step is almost all convolution kernels, so start-up and the data path (the rest of the
 whole-process time) cannot make training much faster there; this prints the shares that say so.
-Usage: python -m bench.step_profile [--kind "dcgan-64 (openmoji)"] [--steps 3] [--device cpu]"""
+Usage: python -m bench.step_profile [--kind "dcgan-64 (openmoji)"] [--steps 3] [--device cpu] [--precision fp32]"""
 from __future__ import annotations
 
 import argparse
@@ -12,6 +12,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from train.loop import train_step
+from train.precision import PRECISIONS, Precision
 
 from .train_throughput import SETUPS, fresh_task, synthetic_data
 
@@ -25,26 +26,29 @@ def group_of(name: str) -> str:
     return next((group for group, words in GROUPS if any(word in name for word in words)), "everything else")
 
 
-def profiled_step_shares(name: str, steps: int, device: str) -> tuple[dict[str, float], float]:
+def profiled_step_shares(name: str, steps: int, device: str, precision: Precision) -> tuple[dict[str, float], float]:
     """Share of self time per group, and seconds per step."""
     make_config, batch_size = SETUPS[name]
     config = make_config()
     task = fresh_task(config, augment=("color", "translation", "cutout"))
     generator, discriminator = task.generator.to(device), task.discriminator.to(device)
+    if precision.channels_last:
+        generator.to(memory_format=torch.channels_last)
+        discriminator.to(memory_format=torch.channels_last)
     data = synthetic_data(config, batch_size).to(device)
     batch_indices = torch.arange(batch_size, device=device)
     opt_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    fast = device == "cuda"
+    cuda = device == "cuda"
     for _ in range(2):  # warm-up: first calls pick kernels and allocate
-        train_step(task, task.make_batch(data, batch_indices), opt_g, opt_d, fast)
-    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if fast else [])
+        train_step(task, task.make_batch(data, batch_indices), opt_g, opt_d, precision)
+    activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
     with profile(activities=activities) as profiler:
         for _ in range(steps):
-            train_step(task, task.make_batch(data, batch_indices), opt_g, opt_d, fast)
+            train_step(task, task.make_batch(data, batch_indices), opt_g, opt_d, precision)
     totals: dict[str, float] = {}
     for event in profiler.key_averages():
-        seconds = (event.self_device_time_total if fast else event.self_cpu_time_total) / 1e6
+        seconds = (event.self_device_time_total if cuda else event.self_cpu_time_total) / 1e6
         totals[group_of(event.key)] = totals.get(group_of(event.key), 0.0) + seconds
     whole = sum(totals.values())
     return {group: seconds / whole for group, seconds in totals.items()}, whole / steps
@@ -55,10 +59,12 @@ def main() -> None:
     parser.add_argument("--kind", default="dcgan-64 (openmoji)", choices=list(SETUPS))
     parser.add_argument("--steps", type=int, default=3)
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto")
     args = parser.parse_args()
-    shares, step_seconds = profiled_step_shares(args.kind, args.steps, args.device)
+    precision = Precision.choose(torch.device(args.device), args.precision)
+    shares, step_seconds = profiled_step_shares(args.kind, args.steps, args.device, precision)
     print(f"{args.kind} on {args.device} ({platform.processor() or platform.machine()}, "
-          f"{torch.get_num_threads()} threads): {step_seconds:.2f} s of operator time per step")
+          f"{torch.get_num_threads()} threads, {precision.describe()}): {step_seconds:.2f} s of operator time per step")
     for group, share in sorted(shares.items(), key=lambda item: -item[1]):
         print(f"{group:<26}{100 * share:>7.1f} %")
 

@@ -1,4 +1,5 @@
-"""Training images/s of each kind at its default size and batch, on the CPU and (when present) CUDA.
+"""Training images/s of each kind at its default size and batch, on the CPU and (when present) CUDA, in fp32 and,
+where the hardware has bf16 units, in bf16 (the training default there).
 Usage: python -m bench.train_throughput [--steps 20] [--devices cpu,cuda]"""
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from gan_demo.models import MODEL_KINDS, CGANConfig, DCGANConfig, Pix2PixConfig
 from train.data import ImageData
 from train.loop import TrainOptions, fit
 from train.pairs import PairData
+from train.precision import has_native_bf16
 from train.tasks import ImageGANTask, Pix2PixTask
 
 # kind -> (config, batch size, data maker): the CLI defaults of each kind
@@ -49,7 +51,7 @@ def fresh_task(config, augment: tuple[str, ...] = ()):
     return ImageGANTask(kind, config, generator_class(config), discriminator_class(config), augment=augment)
 
 
-def images_per_second(name: str, device: str, steps: int) -> float:
+def images_per_second(name: str, device: str, precision: str, steps: int) -> float:
     make_config, batch = SETUPS[name]
     config = make_config()
     kind = kind_of(config)
@@ -60,6 +62,7 @@ def images_per_second(name: str, device: str, steps: int) -> float:
         with tempfile.TemporaryDirectory() as out:
             started = time.perf_counter()
             fit(task, data, TrainOptions(epochs=1, batch_size=batch, max_steps=measured_steps, device=device,
+                                         precision=precision,
                                          ema_decay=0.999 if kind != "pix2pix" else 0.0), Path(out),
                 show_progress=False)
             if device == "cuda":
@@ -74,11 +77,12 @@ def main() -> None:
     parser.add_argument("--devices", default="cpu,cuda")
     args = parser.parse_args()
     devices = [d for d in args.devices.split(",") if d == "cpu" or torch.cuda.is_available()]
+    columns = [(d, p) for d in devices for p in ("fp32", "bf16") if p == "fp32" or has_native_bf16(torch.device(d))]
     gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "none"
     print(f"CPU: {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads; GPU: {gpu}")
-    print(f"{'kind':<26}" + "".join(f"{d + ' img/s':>14}" for d in devices))
+    print(f"{'kind':<26}" + "".join(f"{f'{d} {p} img/s':>18}" for d, p in columns))
     for name in SETUPS:
-        print(f"{name:<26}" + "".join(f"{images_per_second(name, d, args.steps):>14.1f}" for d in devices))
+        print(f"{name:<26}" + "".join(f"{images_per_second(name, d, p, args.steps):>18.1f}" for d, p in columns))
 
 
 if __name__ == "__main__":

@@ -32,10 +32,11 @@ class CheckpointError(ValueError):
 
 
 def save_checkpoint(folder, kind: str, config, generator: nn.Module, discriminator: nn.Module | None = None,
-                    metadata: dict | None = None) -> None:
-    """Write the weights first and config.json last, each atomically, so a folder with a config is complete."""
+                    metadata: dict | None = None, half: bool = False) -> None:
+    """Write the weights first and config.json last, each atomically, so a folder with a config is complete.
+    ``half`` stores the generator's floating-point tensors in fp16 (half the file); loading casts them back."""
     folder = Path(folder)
-    atomic.write_bytes(folder / WEIGHTS_FILE, _state_bytes(generator))
+    atomic.write_bytes(folder / WEIGHTS_FILE, _state_bytes(generator, torch.float16 if half else None))
     if discriminator is not None:
         atomic.write_bytes(folder / DISCRIMINATOR_FILE, _state_bytes(discriminator))
     payload = {"kind": kind, "format_version": FORMAT_VERSION, "model": dataclasses.asdict(config)}
@@ -133,5 +134,8 @@ def load_weights_into(module: nn.Module, state: dict[str, torch.Tensor], source)
         raise CheckpointError(f"{source}: weights contain NaN or infinity (e.g. {non_finite[0]})")
 
 
-def _state_bytes(module: nn.Module) -> bytes:
-    return safetensors_bytes({k: v.detach().cpu().contiguous() for k, v in module.state_dict().items()})
+def _state_bytes(module: nn.Module, dtype: torch.dtype | None = None) -> bytes:
+    def stored(tensor: torch.Tensor) -> torch.Tensor:
+        tensor = tensor.detach().cpu().contiguous()
+        return tensor.to(dtype) if dtype is not None and tensor.is_floating_point() else tensor
+    return safetensors_bytes({k: stored(v) for k, v in module.state_dict().items()})

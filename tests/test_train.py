@@ -13,8 +13,12 @@ import torch
 from PIL import Image
 
 import gan_demo
+from safetensors.torch import load_file
+
+from train import precision
 from train.cli import main
 from train.loop import STATE_FILE, TrainingDiverged
+from train.precision import Precision
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,6 +84,35 @@ def test_resume_continues_exactly_where_the_run_stopped(tmp_path):
     assert json.loads((split / "config.json").read_text())["training"]["steps"] == 6
     assert all(torch.equal(x, y) for x, y in zip(a.module.state_dict().values(), b.module.state_dict().values()))
     assert sorted(p.name for p in (split / "training" / "samples").iterdir()) == ["epoch_0001.png", "epoch_0002.png"]
+
+
+def test_auto_precision_is_bf16_only_where_the_hardware_computes_bf16(monkeypatch):
+    monkeypatch.setattr(precision, "cpu_flags", lambda: {"avx2", "fma"})  # bf16 emulated: slower than fp32
+    assert Precision.choose(torch.device("cpu")) == Precision("cpu", bf16=False)
+    monkeypatch.setattr(precision, "cpu_flags", lambda: {"avx512f", "avx512_bf16"})
+    chosen = Precision.choose(torch.device("cpu"))
+    assert chosen.bf16 and chosen.channels_last and chosen.describe() == "bf16 autocast, channels-last"
+    assert not Precision.choose(torch.device("cpu"), "fp32").bf16
+    with pytest.raises(ValueError, match="precision must be one of"):
+        Precision.choose(torch.device("cpu"), "fp8")
+
+
+def test_a_bf16_run_ships_fp32_weights_and_half_weights_halve_the_file(tmp_path):
+    """Same seed, same bf16 steps: only the stored dtype differs, and the half file generates the same images."""
+    data = make_image_folder(tmp_path / "discs")
+    full, half = tmp_path / "full", tmp_path / "half"
+    for out, extra in ((full, []), (half, ["--half-weights"])):
+        assert main(["dcgan", "--data", str(data), "--epochs", "1", "--precision", "bf16", *extra,
+                     *run_folder(out)]) == 0
+    assert {t.dtype for t in load_file(full / "model.safetensors").values() if t.is_floating_point()} == \
+        {torch.float32}
+    assert {t.dtype for t in load_file(half / "model.safetensors").values() if t.is_floating_point()} == \
+        {torch.float16}
+    assert (half / "model.safetensors").stat().st_size < 0.55 * (full / "model.safetensors").stat().st_size
+    assert "bf16 autocast" in json.loads((full / "config.json").read_text())["training"]["device"]
+    a, b = gan_demo.load(str(full)), gan_demo.load(str(half))
+    z = a.sample_z(4, seed=0)
+    assert torch.allclose(a.generate_tensor(z), b.generate_tensor(z), atol=2e-2)
 
 
 def test_a_folder_over_the_preload_limit_streams_and_trains_the_same(tmp_path, monkeypatch):

@@ -10,10 +10,12 @@ from pathlib import Path
 
 from gan_demo import atomic
 
+from .precision import PRECISIONS
+
 RUN_FILE = "training/run.json"
 # options a --resume may change when its command line names them; everything else comes from the run being resumed
-RESUMABLE_OVERRIDES = ("epochs", "max_steps", "device", "save_every", "push_to_hub", "l1_weight", "lr_decay_epochs",
-                       "mirror_average")
+RESUMABLE_OVERRIDES = ("epochs", "max_steps", "device", "precision", "save_every", "push_to_hub", "l1_weight",
+                       "lr_decay_epochs", "mirror_average", "half_weights")
 
 
 def add_common_training_flags(parser: argparse.ArgumentParser, epochs: int, batch_size: int, lr: float) -> None:
@@ -29,6 +31,10 @@ def add_common_training_flags(parser: argparse.ArgumentParser, epochs: int, batc
     parser.add_argument("--save-every", type=int, default=0, help="also checkpoint every N steps")
     parser.add_argument("--max-steps", type=int, default=0, help="stop after N steps in total (0: no limit)")
     parser.add_argument("--compile", action="store_true", help="torch.compile G and D (best on CUDA)")
+    parser.add_argument("--precision", choices=PRECISIONS, default="auto",
+                        help="auto: bf16 autocast on CUDA and on CPUs with bf16 units (AVX512-BF16, AMX), else fp32")
+    parser.add_argument("--half-weights", action="store_true",
+                        help="store the generator's weights in fp16: half the file, computed in fp32 once loaded")
     parser.add_argument("--push-to-hub", metavar="USER/REPO", help="upload the finished folder to the Hub")
     parser.add_argument("--dry-run", action="store_true", help="print the resolved options and exit")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")

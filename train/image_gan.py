@@ -42,11 +42,8 @@ def run_image_gan(args: argparse.Namespace) -> int:
     args.image_size = args.image_size or (28 if args.data in ("mnist", "fashion-mnist") else 64)
     args.augment = args.augment if args.augment is not None else default_augment(args.data)
     parse_policy(args.augment)  # a typo fails before the data is loaded
-    options = TrainOptions(epochs=args.epochs, batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr,
-                           lr_decay_epochs=args.lr_decay_epochs,
-                           ema_decay=args.ema_decay, save_every=args.save_every, max_steps=args.max_steps,
-                           device=args.device, seed=args.seed, compile=args.compile, command=args.command_line,
-                           extra={"data": args.data, "augment": args.augment})
+    options = TrainOptions.from_flags(args, ema_decay=args.ema_decay,
+                                      extra={"data": args.data, "augment": args.augment})
     if args.dry_run:
         print(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=2))
         return 0

@@ -28,6 +28,7 @@ from .streaming import epoch_batches
 
 from . import distributed
 from .model_card import write_model_card
+from .precision import Precision
 
 STATE_FILE = "training/state.pt"
 LOSSES_FILE = "training/losses.csv"
@@ -52,8 +53,20 @@ class TrainOptions:
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", ...
     seed: int = 0
     compile: bool = False  # torch.compile the generator and discriminator
+    precision: str = "auto"  # "auto" (bf16 where the hardware has bf16 units), "fp32" or "bf16"
+    half_weights: bool = False  # store the shipped generator's weights in fp16
     command: str = ""  # the command line, recorded in the model card
     extra: dict = field(default_factory=dict)  # kind-specific options, recorded as they are
+
+    @classmethod
+    def from_flags(cls, args, **own) -> "TrainOptions":
+        """The options of the flags every training command shares (cli.add_common_training_flags), then the
+        command's ``own``."""
+        shared = dict(epochs=args.epochs, batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr,
+                      lr_decay_epochs=args.lr_decay_epochs, save_every=args.save_every, max_steps=args.max_steps,
+                      device=args.device, precision=args.precision, half_weights=args.half_weights, seed=args.seed,
+                      compile=args.compile, command=args.command_line)
+        return cls(**{**shared, **own})
 
 
 def resolve_device(name: str) -> torch.device:
@@ -73,17 +86,18 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
     rank, world = distributed.setup()
     device = distributed.device_for(resolve_device(options.device), rank)
     torch.manual_seed(options.seed + rank)
-    fast = device.type == "cuda"
-    if fast:
+    precision = Precision.choose(device, options.precision)
+    cuda = device.type == "cuda"
+    if cuda:
         torch.backends.cudnn.benchmark = True
 
     generator, discriminator = task.generator.to(device), task.discriminator.to(device)
-    if fast:
+    if precision.channels_last:
         generator.to(memory_format=torch.channels_last)
         discriminator.to(memory_format=torch.channels_last)
     ema = copy.deepcopy(generator).eval().requires_grad_(False) if options.ema_decay > 0 else None
-    opt_g = torch.optim.Adam(generator.parameters(), lr=options.lr_g, betas=options.betas, fused=fast)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=options.lr_d, betas=options.betas, fused=fast)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=options.lr_g, betas=options.betas, fused=cuda)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=options.lr_d, betas=options.betas, fused=cuda)
 
     progress = {"epoch": 0, "step_in_epoch": 0, "step": 0, "seconds": 0.0, "history": []}
     if resume:
@@ -138,7 +152,7 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
             factor = lr_factor(progress["step"], planned_steps, decay_steps)
             set_learning_rates(opt_g, options.lr_g * factor)
             set_learning_rates(opt_d, options.lr_d * factor)
-            stats = train_step(task, batch, opt_g, opt_d, fast)
+            stats = train_step(task, batch, opt_g, opt_d, precision)
             if ema is not None:
                 update_ema(ema, generator, options.ema_decay, progress["step"])
             progress["step"] += 1
@@ -178,20 +192,19 @@ def set_learning_rates(optimizer: torch.optim.Optimizer, lr: float) -> None:
         group["lr"] = lr
 
 
-def train_step(task, batch: dict, opt_g, opt_d, fast: bool) -> dict[str, float]:
-    """One D update (tasks with an adversarial term) then one G update; bf16 autocast on CUDA, fp32 elsewhere."""
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16, enabled=fast)
+def train_step(task, batch: dict, opt_g, opt_d, precision: Precision) -> dict[str, float]:
+    """One D update (tasks with an adversarial term) then one G update, in the step's ``precision``."""
     losses, stats_d = {}, {}
     if task.adversarial:
         opt_d.zero_grad(set_to_none=True)
-        with autocast:
+        with precision.autocast():
             loss_d, stats_d = task.discriminator_loss(batch)
         loss_d.backward()
         opt_d.step()
         losses["loss_D"] = loss_d.detach()
     opt_g.zero_grad(set_to_none=True)
     with weights_frozen(task.discriminator):
-        with autocast:
+        with precision.autocast():
             loss_g, stats_g = task.generator_loss(batch)
         loss_g.backward()
     opt_g.step()
@@ -258,7 +271,7 @@ def write_run(out: Path, task, options: TrainOptions, data, progress: dict, gene
     last = progress["history"][-1] if progress["history"] else {}
     training = {
         "data": data.source, "data_credit": data.credit, "command": options.command,
-        "device": device_description(next(generator.parameters()).device),
+        "device": device_description(next(generator.parameters()).device, options.precision),
         "wall_time_seconds": round(progress["seconds"], 1), "epochs": progress["epoch"], "steps": progress["step"],
         "options": {**{k: v for k, v in asdict(options).items() if k not in ("command", "extra")}, **options.extra},
         "final_losses": {k: round(v, 4) for k, v in last.items() if k not in ("step", "epoch")},
@@ -266,7 +279,8 @@ def write_run(out: Path, task, options: TrainOptions, data, progress: dict, gene
     metadata = {"class_names": getattr(task.config, "class_names", []), "normalization": "tanh [-1, 1]",
                 "training": training}
     save_checkpoint(out, task.kind, task.config, ema if ema is not None else generator,
-                    discriminator if task.adversarial else None, metadata)  # an untrained D is not shipped
+                    discriminator if task.adversarial else None, metadata,  # an untrained D is not shipped
+                    half=options.half_weights)
     write_model_card(out)
 
 
@@ -297,8 +311,10 @@ def losses_csv(history: list[dict]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def device_description(device: torch.device) -> str:
+def device_description(device: torch.device, precision: str) -> str:
+    """Where and how the run computed, for the model card: "CPU (2 threads, x86_64), bf16 autocast, channels-last"."""
+    how = Precision.choose(device, precision).describe()
     if device.type == "cuda":
-        return f"CUDA ({torch.cuda.get_device_name(device)})"
+        return f"CUDA ({torch.cuda.get_device_name(device)}), {how}"
     threads = torch.get_num_threads()
-    return f"CPU ({threads} thread{'s' if threads > 1 else ''}, {platform.processor() or platform.machine()})"
+    return f"CPU ({threads} thread{'s' if threads > 1 else ''}, {platform.processor() or platform.machine()}), {how}"

@@ -50,13 +50,10 @@ def run_pix2pix(args: argparse.Namespace) -> int:
     if args.jitter < 1:
         raise ValueError(f"--jitter {args.jitter}: the enlargement factor must be at least 1 (1: no jitter)")
     mode = args.inference_mode or ("paper" if args.norm == "batch" else "eval")
-    options = TrainOptions(epochs=args.epochs, batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr_d or args.lr,
-                           lr_decay_epochs=args.lr_decay_epochs, ema_decay=0.0, save_every=args.save_every,
-                           max_steps=args.max_steps, device=args.device,
-                           seed=args.seed, compile=args.compile, command=args.command_line,
-                           extra={"data": args.data or args.download, "direction": args.direction,
-                                  "l1_weight": args.l1_weight, "reconstruction": args.reconstruction,
-                                  "gan_weight": args.gan_weight, "jitter": args.jitter})
+    options = TrainOptions.from_flags(args, lr_d=args.lr_d or args.lr, ema_decay=0.0,
+                                      extra={"data": args.data or args.download, "direction": args.direction,
+                                             "l1_weight": args.l1_weight, "reconstruction": args.reconstruction,
+                                             "gan_weight": args.gan_weight, "jitter": args.jitter})
     if args.dry_run:
         print(json.dumps({k: str(v) for k, v in vars(args).items()}, indent=2))
         return 0
