@@ -16,7 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import torch
 from PIL import Image
+
+from train.precision import Precision
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -54,17 +57,21 @@ def main() -> None:
                      "--outf", str(scratch / "reference"), "--manualSeed", "0"]
         reference += ["--accel"] if args.device == "cuda" else []
         ours = [sys.executable, "-m", "train", "dcgan", "--data", str(scratch / "images"), "--image-size", "64",
-                "--epochs", "1", "--batch-size", "64", "--width", "64", "--device", args.device,
-                "--out", str(scratch / "ours"), "--quiet"]
+                "--epochs", "1", "--batch-size", "64", "--width", "64", "--device", args.device, "--quiet"]
         (scratch / "reference").mkdir()
-        results = {"pytorch/examples dcgan/main.py": timed(reference, scratch),
-                   "GAN Playground python -m train dcgan": timed(ours, ROOT)}
+        reference_seconds = timed(reference, scratch)
+        ours_by_precision = {precision: timed(ours + ["--precision", precision, "--out",
+                                                      str(scratch / f"ours-{precision}")], ROOT)
+                             for precision in ("auto", "fp32")}
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, device {args.device}; "
           f"{args.images} images of 64x64 RGB, batch 64, one epoch, whole process")
-    for name, seconds in results.items():
-        print(f"{name:<40}{seconds:>8.1f} s {args.images / seconds:>8.1f} images/s")
-    reference_seconds, our_seconds = results.values()
-    print(f"speed-up: {reference_seconds / our_seconds:.2f}x")
+    print(f"{'pytorch/examples dcgan/main.py':<48}{reference_seconds:>8.1f} s "
+          f"{args.images / reference_seconds:>8.1f} images/s")
+    auto = Precision.choose(torch.device(args.device)).describe()
+    for precision, seconds in ours_by_precision.items():
+        name = f"python -m train dcgan --precision {precision}"
+        print(f"{name:<48}{seconds:>8.1f} s {args.images / seconds:>8.1f} images/s "
+              f"{reference_seconds / seconds:>6.2f}x" + (f"  ({auto})" if precision == "auto" else ""))
 
 
 if __name__ == "__main__":
