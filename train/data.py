@@ -137,12 +137,14 @@ def is_openmoji_test(hexcode: str) -> bool:
 
 
 def is_flag(hexcode: str) -> bool:
+    """A country flag: a pair of regional-indicator letters. Subdivision flags (England, ...) and the
+    white- or black-flag sequences (pride flags, ...) are not caught; their line art is a bare rectangle."""
     first = hexcode.split("-")[0]
     return len(first) == 5 and "1F1E6" <= first <= "1F1FF"
 
 
 def openmoji_codes(split: str) -> list[str]:
-    """Hexcodes of the 'train' or 'test' split, flags excluded, sorted."""
+    """Hexcodes of the 'train' or 'test' split, country flags excluded, sorted."""
     codes = sorted(p.stem for p in openmoji_svg_dir().glob("*.svg"))
     want_test = split == "test"
     return [c for c in codes if not is_flag(c) and is_openmoji_test(c) == want_test]
@@ -161,7 +163,7 @@ def load_openmoji(image_size: int, split: str = "train", limit: int | None = Non
         log.info("rendered %d OpenMoji (%d failed to render and were skipped)", len(images),
                  sum(r is None for r in rendered))
         save_tensor(path, images)
-    return ImageData(images, None, [], source=f"OpenMoji {split} split ({len(images)} emoji, flags excluded)",
+    return ImageData(images, None, [], source=f"OpenMoji {split} split ({len(images)} emoji, country flags excluded)",
                      credit=OPENMOJI_CREDIT)
 
 

@@ -77,8 +77,8 @@ def load_openmoji_pairs(image_size: int, split: str = "train") -> PairData:
         sketches, targets = render_openmoji_pairs(image_size, split)
         save_tensor(path, {"sketches": sketches, "targets": targets})
     return PairData(sketches, targets, credit=OPENMOJI_CREDIT,
-                    source=f"OpenMoji {split} split: line layer -> colour ({len(targets)} pairs; flags, skin-tone "
-                           "variants and colourless emoji excluded)")
+                    source=f"OpenMoji {split} split: line layer -> colour ({len(targets)} pairs; country flags, "
+                           "skin-tone variants and colourless emoji excluded)")
 
 
 def render_openmoji_pairs(image_size: int, split: str) -> tuple[torch.Tensor, torch.Tensor]:
