@@ -32,14 +32,12 @@ def profiled_step_shares(name: str, steps: int, device: str, precision: Precisio
     config = make_config()
     task = fresh_task(config, augment=("color", "translation", "cutout"))
     generator, discriminator = task.generator.to(device), task.discriminator.to(device)
-    if precision.channels_last:
-        generator.to(memory_format=torch.channels_last)
-        discriminator.to(memory_format=torch.channels_last)
+    precision.prepare(generator, discriminator)
     data = synthetic_data(config, batch_size).to(device)
     batch_indices = torch.arange(batch_size, device=device)
     opt_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    cuda = device == "cuda"
+    cuda = torch.device(device).type == "cuda"
     for _ in range(2):  # warm-up: first calls pick kernels and allocate
         train_step(task, task.make_batch(data, batch_indices), opt_g, opt_d, precision)
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])

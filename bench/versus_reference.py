@@ -67,11 +67,11 @@ def main() -> None:
           f"{args.images} images of 64x64 RGB, batch 64, one epoch, whole process")
     print(f"{'pytorch/examples dcgan/main.py':<48}{reference_seconds:>8.1f} s "
           f"{args.images / reference_seconds:>8.1f} images/s")
-    auto = Precision.choose(torch.device(args.device)).describe()
+    auto_description = Precision.choose(torch.device(args.device)).describe()
     for precision, seconds in ours_by_precision.items():
         name = f"python -m train dcgan --precision {precision}"
         print(f"{name:<48}{seconds:>8.1f} s {args.images / seconds:>8.1f} images/s "
-              f"{reference_seconds / seconds:>6.2f}x" + (f"  ({auto})" if precision == "auto" else ""))
+              f"{reference_seconds / seconds:>6.2f}x" + (f"  ({auto_description})" if precision == "auto" else ""))
 
 
 if __name__ == "__main__":

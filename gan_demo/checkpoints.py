@@ -34,7 +34,8 @@ class CheckpointError(ValueError):
 def save_checkpoint(folder, kind: str, config, generator: nn.Module, discriminator: nn.Module | None = None,
                     metadata: dict | None = None, half: bool = False) -> None:
     """Write the weights first and config.json last, each atomically, so a folder with a config is complete.
-    ``half`` stores the generator's floating-point tensors in fp16 (half the file); loading casts them back."""
+    ``half`` stores the generator's floating-point tensors in fp16 (half the file; a tensor with values beyond
+    fp16's range stays fp32); loading casts them back."""
     folder = Path(folder)
     atomic.write_bytes(folder / WEIGHTS_FILE, _state_bytes(generator, torch.float16 if half else None))
     if discriminator is not None:
@@ -137,5 +138,8 @@ def load_weights_into(module: nn.Module, state: dict[str, torch.Tensor], source)
 def _state_bytes(module: nn.Module, dtype: torch.dtype | None = None) -> bytes:
     def stored(tensor: torch.Tensor) -> torch.Tensor:
         tensor = tensor.detach().cpu().contiguous()
-        return tensor.to(dtype) if dtype is not None and tensor.is_floating_point() else tensor
+        if dtype is None or not tensor.is_floating_point():
+            return tensor
+        narrowed = tensor.to(dtype)
+        return narrowed if torch.isfinite(narrowed).all() else tensor
     return safetensors_bytes({k: stored(v) for k, v in module.state_dict().items()})

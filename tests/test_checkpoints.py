@@ -6,8 +6,9 @@ import torch
 
 import gan_demo
 from gan_demo import CheckpointError
-from gan_demo.checkpoints import load_generator
-from helpers import make_checkpoint
+from gan_demo.checkpoints import load_generator, save_checkpoint
+from gan_demo.models import DCGANGenerator
+from helpers import TINY_CONFIGS, make_checkpoint
 
 
 def test_round_trip_rebuilds_the_same_generator(tmp_path):
@@ -18,6 +19,20 @@ def test_round_trip_rebuilds_the_same_generator(tmp_path):
     labels = torch.tensor([0, 3, 7, 9])
     assert torch.equal(model.generate_tensor(z, labels), again.generate_tensor(z, labels))
     assert model.classes == [str(i) for i in range(10)]
+
+
+def test_half_weights_keep_a_tensor_beyond_fp16_range_in_fp32(tmp_path):
+    """A batch-norm variance of 1e6 would become infinity in fp16 and the file would not load."""
+    torch.manual_seed(0)
+    config = TINY_CONFIGS["dcgan"]()
+    generator = DCGANGenerator(config).eval()
+    norm = next(m for m in generator.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    norm.running_var.fill_(1e6)
+    save_checkpoint(tmp_path / "half", "dcgan", config, generator, half=True)
+    loaded = gan_demo.load(str(tmp_path / "half")).module
+    loaded_norm = next(m for m in loaded.modules() if isinstance(m, torch.nn.BatchNorm2d))
+    assert torch.equal(loaded_norm.running_var, norm.running_var)
+    assert torch.allclose(loaded_norm.weight, norm.weight, atol=1e-3)  # the rest went through fp16
 
 
 def test_truncated_weights_name_the_file(tmp_path):

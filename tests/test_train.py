@@ -115,6 +115,25 @@ def test_a_bf16_run_ships_fp32_weights_and_half_weights_halve_the_file(tmp_path)
     assert torch.allclose(a.generate_tensor(z), b.generate_tensor(z), atol=2e-2)
 
 
+def test_a_resume_computes_in_the_precision_its_run_began_with(tmp_path, monkeypatch):
+    data = make_image_folder(tmp_path / "discs")  # 3 steps per epoch
+    out = tmp_path / "run"
+    monkeypatch.setattr(precision, "cpu_flags", lambda: {"avx512_bf16"})
+    assert main(["dcgan", "--data", str(data), "--epochs", "1", "--max-steps", "1", *run_folder(out)]) == 0
+    run_file = out / "training" / "run.json"
+    assert json.loads(run_file.read_text())["precision"] == "bf16"  # what auto chose, not "auto"
+
+    def device_line() -> str:
+        return json.loads((out / "config.json").read_text())["training"]["device"]
+    monkeypatch.setattr(precision, "cpu_flags", lambda: set())  # resumed on a CPU without bf16 units
+    assert main(["dcgan", "--data", str(data), "--resume", "--max-steps", "2", *run_folder(out)]) == 0
+    assert device_line().endswith("bf16 autocast, channels-last")
+    older = {k: v for k, v in json.loads(run_file.read_text()).items() if k != "precision"}
+    run_file.write_text(json.dumps(older))  # a run recorded before --precision existed: fp32 on a CPU
+    assert main(["dcgan", "--data", str(data), "--resume", "--max-steps", "3", *run_folder(out)]) == 0
+    assert device_line().endswith("fp32")
+
+
 def test_a_folder_over_the_preload_limit_streams_and_trains_the_same(tmp_path, monkeypatch):
     data = make_image_folder(tmp_path / "discs")
     preloaded, streamed = tmp_path / "preloaded", tmp_path / "streamed"

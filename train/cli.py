@@ -10,7 +10,8 @@ from pathlib import Path
 
 from gan_demo import atomic
 
-from .precision import PRECISIONS
+from .loop import resolve_device
+from .precision import PRECISIONS, Precision
 
 RUN_FILE = "training/run.json"
 # options a --resume may change when its command line names them; everything else comes from the run being resumed
@@ -32,8 +33,9 @@ def add_common_training_flags(parser: argparse.ArgumentParser, epochs: int, batc
     parser.add_argument("--max-steps", type=int, default=0, help="stop after N steps in total (0: no limit)")
     parser.add_argument("--compile", action="store_true", help="torch.compile G and D (best on CUDA)")
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
-                        help="auto: bf16 autocast on CUDA and on CPUs with bf16 units (AVX512-BF16, AMX), else fp32")
-    parser.add_argument("--half-weights", action="store_true",
+                        help="auto: bf16 autocast on GPUs and CPUs with bf16 units (CUDA from Ampere on, AVX512-BF16, "
+                             "AMX), else fp32; a new run records what auto chose")
+    parser.add_argument("--half-weights", action=argparse.BooleanOptionalAction, default=False,
                         help="store the generator's weights in fp16: half the file, computed in fp32 once loaded")
     parser.add_argument("--push-to-hub", metavar="USER/REPO", help="upload the finished folder to the Hub")
     parser.add_argument("--dry-run", action="store_true", help="print the resolved options and exit")
@@ -139,6 +141,8 @@ def resolve_resume(args: argparse.Namespace, argv: list[str]) -> argparse.Namesp
         if not run_file.exists():
             raise FileNotFoundError(f"--resume: {run_file} not found; start a new run without --resume")
         saved = json.loads(run_file.read_text())
+        if "precision" not in saved:  # recorded before --precision: such runs computed in bf16 on CUDA, else fp32
+            saved["precision"] = "bf16" if resolve_device(saved.get("device", "auto")).type == "cuda" else "fp32"
         args.command_line = f"{saved['command_line']} ; resumed with: {args.command_line}"
         for key, value in saved.items():
             if key in RESUMABLE_OVERRIDES and names_flag(argv, key):
@@ -149,12 +153,15 @@ def resolve_resume(args: argparse.Namespace, argv: list[str]) -> argparse.Namesp
 
         if is_main_process() and not args.dry_run:  # the card then names every command that shaped the run
             atomic.write_json(run_file, {**saved, "command_line": args.command_line})
+    if args.precision == "auto":  # recorded as chosen, so a resume elsewhere computes as the run began
+        args.precision = Precision.choose(resolve_device(args.device), args.precision).name
     return args
 
 
 def names_flag(argv: list[str], key: str) -> bool:
-    flag = "--" + key.replace("_", "-")
-    return any(token == flag or token.startswith(flag + "=") for token in argv)
+    """Whether ``argv`` sets the option ``key``, as --key, --key=VALUE or --no-key."""
+    flags = ("--" + key.replace("_", "-"), "--no-" + key.replace("_", "-"))
+    return any(token in flags or token.startswith(flags[0] + "=") for token in argv)
 
 
 def save_run_options(args: argparse.Namespace) -> None:

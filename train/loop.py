@@ -92,9 +92,7 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
         torch.backends.cudnn.benchmark = True
 
     generator, discriminator = task.generator.to(device), task.discriminator.to(device)
-    if precision.channels_last:
-        generator.to(memory_format=torch.channels_last)
-        discriminator.to(memory_format=torch.channels_last)
+    precision.prepare(generator, discriminator)
     ema = copy.deepcopy(generator).eval().requires_grad_(False) if options.ema_decay > 0 else None
     opt_g = torch.optim.Adam(generator.parameters(), lr=options.lr_g, betas=options.betas, fused=cuda)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=options.lr_d, betas=options.betas, fused=cuda)
@@ -135,7 +133,8 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
                 task.recalibrate_batch_norm(ema)
         grid = sample_image(task, sampler)
         state = {**progress, "seconds": elapsed}
-        write_run(out, task, options, data, state, generator, discriminator, ema, opt_g, opt_d, grid, epoch_done)
+        write_run(out, task, options, precision, data, state, generator, discriminator, ema, opt_g, opt_d, grid,
+                  epoch_done)
         if on_progress is not None:
             on_progress(progress["step"], progress["history"], grid)
 
@@ -250,7 +249,8 @@ def sample_image(task, generator: nn.Module):
     return grid
 
 
-def write_run(out: Path, task, options: TrainOptions, data, progress: dict, generator, discriminator,
+def write_run(out: Path, task, options: TrainOptions, precision: Precision, data, progress: dict, generator,
+              discriminator,
               ema, opt_g, opt_d, grid, epoch_done: bool) -> None:
     """Resume state first, then the checkpoint folder (config.json last), then the card."""
     state = {
@@ -271,7 +271,7 @@ def write_run(out: Path, task, options: TrainOptions, data, progress: dict, gene
     last = progress["history"][-1] if progress["history"] else {}
     training = {
         "data": data.source, "data_credit": data.credit, "command": options.command,
-        "device": device_description(next(generator.parameters()).device, options.precision),
+        "device": device_description(next(generator.parameters()).device, precision),
         "wall_time_seconds": round(progress["seconds"], 1), "epochs": progress["epoch"], "steps": progress["step"],
         "options": {**{k: v for k, v in asdict(options).items() if k not in ("command", "extra")}, **options.extra},
         "final_losses": {k: round(v, 4) for k, v in last.items() if k not in ("step", "epoch")},
@@ -311,9 +311,9 @@ def losses_csv(history: list[dict]) -> str:
     return "\n".join(rows) + "\n"
 
 
-def device_description(device: torch.device, precision: str) -> str:
+def device_description(device: torch.device, precision: Precision) -> str:
     """Where and how the run computed, for the model card: "CPU (2 threads, x86_64), bf16 autocast, channels-last"."""
-    how = Precision.choose(device, precision).describe()
+    how = precision.describe()
     if device.type == "cuda":
         return f"CUDA ({torch.cuda.get_device_name(device)}), {how}"
     threads = torch.get_num_threads()

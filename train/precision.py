@@ -47,9 +47,19 @@ class Precision:
         return cls(device.type, bf16)
 
     @property
+    def name(self) -> str:
+        return "bf16" if self.bf16 else "fp32"
+
+    @property
     def channels_last(self) -> bool:
         """The layout cuDNN's and oneDNN's bf16 convolutions run fastest in."""
         return self.bf16 or self.device_type == "cuda"
+
+    def prepare(self, *modules: torch.nn.Module) -> None:
+        """Put the modules' weights in this precision's memory layout (in place)."""
+        if self.channels_last:
+            for module in modules:
+                module.to(memory_format=torch.channels_last)
 
     def autocast(self) -> contextlib.AbstractContextManager:
         return torch.autocast(self.device_type, dtype=torch.bfloat16, enabled=self.bf16)
