@@ -19,7 +19,7 @@ from train.precision import has_native_bf16
 
 def train_and_score(out: Path, precision: str, seed: int, epochs: int, device: str) -> dict:
     command = [sys.executable, "-m", "train", "cgan", "--data", "mnist", "--out", str(out), "--epochs", str(epochs),
-             "--seed", str(seed), "--precision", precision, "--device", device, "--quiet"]
+               "--seed", str(seed), "--precision", precision, "--device", device, "--quiet"]
     started = time.perf_counter()
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
