@@ -1,12 +1,18 @@
-"""A checkpoint folder <-> modules.
+"""A checkpoint folder <-> modules: the only reader and writer of a folder's config.json.
 
 A folder holds ``config.json`` (the kind and every constructor argument, so loading needs no flags),
 ``model.safetensors`` (generator weights), optionally ``discriminator.safetensors``, and a ``README.md``
 model card. It has the layout of a Hugging Face model repo. Nothing here unpickles.
+
+Tools (evaluate, directions, detective) add their own section to config.json through ``update_section``, a
+merge that keeps every other section. A section (and a file derived from the weights) records the digest of
+the weights it was computed from (``weights_digest``); once training writes new weights, ``is_fresh`` says it
+is stale, so nothing computed from older weights is served as if it were current.
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from pathlib import Path
 
@@ -17,14 +23,16 @@ from safetensors.torch import save as safetensors_bytes
 from torch import nn
 
 from . import atomic
-from .models import MODEL_KINDS
+from .registry import kind as kind_spec
+from .registry import kinds
 
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.safetensors"
 DISCRIMINATOR_FILE = "discriminator.safetensors"
-CARD_FILE = "README.md"
 FORMAT_VERSION = 1
 MAX_WEIGHTS_BYTES = 1 << 30  # a generator file over 1 GiB is not something this app can serve
+# the keys save_checkpoint owns; every other top-level key of config.json is a tool's section, kept on save
+MODEL_KEYS = ("kind", "format_version", "model", "class_names", "normalization", "training")
 
 
 class CheckpointError(ValueError):
@@ -34,20 +42,56 @@ class CheckpointError(ValueError):
 def save_checkpoint(folder, kind: str, config, generator: nn.Module, discriminator: nn.Module | None = None,
                     metadata: dict | None = None, half: bool = False) -> None:
     """Write the weights first and config.json last, each atomically, so a folder with a config is complete.
+    Tools' sections already in config.json are kept (stale ones are told apart by their weights digest).
     ``half`` stores the generator's floating-point tensors in fp16 (half the file; a tensor with values beyond
     fp16's range stays fp32); loading casts them back."""
     folder = Path(folder)
+    kept = _existing_sections(folder)
     atomic.write_bytes(folder / WEIGHTS_FILE, _state_bytes(generator, torch.float16 if half else None))
     if discriminator is not None:
         atomic.write_bytes(folder / DISCRIMINATOR_FILE, _state_bytes(discriminator))
     payload = {"kind": kind, "format_version": FORMAT_VERSION, "model": dataclasses.asdict(config)}
     payload.update(metadata or {})
+    atomic.write_json(folder / CONFIG_FILE, {**payload, **kept})
+
+
+def _existing_sections(folder: Path) -> dict:
+    try:
+        payload = json.loads((folder / CONFIG_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in payload.items() if k not in MODEL_KEYS} if isinstance(payload, dict) else {}
+
+
+def update_section(folder, section: str, value: dict) -> None:
+    """Merge one tool's section into config.json (atomically), keeping every other section as it is."""
+    if section in MODEL_KEYS:
+        raise ValueError(f"{section!r} is written by training, not by a tool")
+    payload = read_config(folder)
+    payload[section] = value
+    atomic.write_json(Path(folder) / CONFIG_FILE, payload)
+
+
+def save_auxiliary(folder, module: nn.Module, payload: dict) -> None:
+    """A model that is not a GAN kind (the evaluation classifier): its weights, then its config.json."""
+    folder = Path(folder)
+    atomic.write_bytes(folder / WEIGHTS_FILE, _state_bytes(module))
     atomic.write_json(folder / CONFIG_FILE, payload)
 
 
 def save_discriminator(folder, discriminator: nn.Module) -> None:
     """Replace a folder's discriminator weights (atomically) after fine-tuning it alone."""
     atomic.write_bytes(Path(folder) / DISCRIMINATOR_FILE, _state_bytes(discriminator))
+
+
+def weights_digest(folder, file: str = WEIGHTS_FILE) -> str:
+    """The SHA-256 of a weights file (first 16 hex digits): what a derived file or section was computed from."""
+    return hashlib.sha256((Path(folder) / file).read_bytes()).hexdigest()[:16]
+
+
+def is_fresh(folder, section: dict, file: str = WEIGHTS_FILE) -> bool:
+    """Whether ``section`` (or a derived file's metadata) records the digest of the folder's current ``file``."""
+    return isinstance(section, dict) and section.get("weights") == weights_digest(folder, file)
 
 
 def read_config(folder) -> dict:
@@ -58,13 +102,13 @@ def read_config(folder) -> dict:
         raise CheckpointError(f"{path}: no config.json in this folder") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise CheckpointError(f"{path}: not a readable JSON config ({error})") from None
-    if not isinstance(payload, dict) or payload.get("kind") not in MODEL_KINDS:
-        raise CheckpointError(f"{path}: 'kind' must be one of {sorted(MODEL_KINDS)}")
+    if not isinstance(payload, dict) or payload.get("kind") not in kinds():
+        raise CheckpointError(f"{path}: 'kind' must be one of {sorted(kinds())}")
     return payload
 
 
 def build_config(kind: str, fields: dict, source) -> object:
-    config_class = MODEL_KINDS[kind][0]
+    config_class = kind_spec(kind).config_class
     known = {f.name for f in dataclasses.fields(config_class)}
     unknown = set(fields) - known
     if unknown:
@@ -80,7 +124,7 @@ def load_generator(folder) -> tuple[dict, nn.Module]:
     payload = read_config(folder)
     kind = payload["kind"]
     config = build_config(kind, payload.get("model", {}), Path(folder) / CONFIG_FILE)
-    generator = MODEL_KINDS[kind][1](config)
+    generator = kind_spec(kind).generator_class(config)
     load_weights_into(generator, read_safetensors(Path(folder) / WEIGHTS_FILE), Path(folder) / WEIGHTS_FILE)
     return payload, generator.eval()
 
@@ -88,11 +132,12 @@ def load_generator(folder) -> tuple[dict, nn.Module]:
 def load_discriminator(folder) -> nn.Module | None:
     """The shipped discriminator, or None when the folder has none."""
     path = Path(folder) / DISCRIMINATOR_FILE
-    if not path.exists():
-        return None
     payload = read_config(folder)
+    spec = kind_spec(payload["kind"])
+    if not path.exists() or spec.discriminator_class is None:
+        return None
     config = build_config(payload["kind"], payload.get("model", {}), Path(folder) / CONFIG_FILE)
-    discriminator = MODEL_KINDS[payload["kind"]][2](config)
+    discriminator = spec.discriminator_class(config)
     load_weights_into(discriminator, read_safetensors(path), path)
     return discriminator.eval()
 

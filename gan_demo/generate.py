@@ -1,4 +1,5 @@
-"""DCGAN and conditional-GAN inference: seeds -> latents -> images, with validation a user can read."""
+"""Inference for generators of images from z (DCGAN, conditional GAN): seeds -> latents -> images, with
+validation a user can read. A config with ``class_names`` makes the generator conditional."""
 from __future__ import annotations
 
 import math
@@ -11,8 +12,7 @@ from PIL import Image, ImageOps
 
 from .checkpoints import load_discriminator
 from .directions import load_directions
-from .images import from_pil, to_pil_images
-from .translate import as_pil
+from .images import as_pil, from_pil, to_pil_images
 
 MAX_BATCH = 256
 MAX_SEED = 2**63 - 1
@@ -47,7 +47,7 @@ def latents_for_seed(seed: int, n: int, latent_dim: int) -> torch.Tensor:
 
 
 class ImageGenerator:
-    """A DCGAN or cGAN generator, loaded once, on the CPU, in eval mode."""
+    """A generator of images from z (and a label, when the config names classes), loaded once, in eval mode."""
 
     def __init__(self, name: str, payload: dict, module: torch.nn.Module, folder: Path | None):
         self.name, self.payload, self.module, self.folder = name, payload, module, folder
@@ -56,7 +56,8 @@ class ImageGenerator:
         self.latent_dim: int = self.config.latent_dim
         self.image_size: int = self.config.image_size
         self.channels: int = self.config.channels
-        self.classes: list[str] | None = list(self.config.class_names) if self.kind == "cgan" else None
+        class_names = getattr(self.config, "class_names", None)
+        self.classes: list[str] | None = list(class_names) if class_names else None
         self.directions = load_directions(folder)
         self._discriminator = None
 
@@ -82,8 +83,11 @@ class ImageGenerator:
         return torch.tensor([self.class_index(item) for item in items], dtype=torch.long)
 
     def class_index(self, label) -> int:
+        """A class name ("7", "Sneaker"), or its index as a number (7, 7.0) or as text ("7")."""
         if isinstance(label, str) and label in self.classes:
             return self.classes.index(label)
+        if isinstance(label, str) and label.strip().isdigit():
+            label = int(label)
         if isinstance(label, (int, float)) and not isinstance(label, bool) and float(label).is_integer() \
                 and 0 <= label < len(self.classes):
             return int(label)
@@ -96,10 +100,17 @@ class ImageGenerator:
             raise ValueError(f"z must have shape (N, {self.latent_dim}), got {tuple(z.shape)}")
         if not torch.isfinite(z).all():
             raise ValueError("z contains NaN or infinity")
-        device = next(self.module.parameters()).device
-        z = z.float().to(device)
-        labels = labels.to(device) if labels is not None else None
+        z = z.float().to(self.device)
+        labels = labels.to(self.device) if labels is not None else None
         return self.module(z, labels) if self.classes is not None else self.module(z)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.module.parameters()).device
+
+    def warm_up(self) -> None:
+        """One image, so the first request does not pay for lazy initialisation."""
+        self.generate(1, seed=0, labels=0 if self.classes else None)
 
     def to(self, device) -> "ImageGenerator":
         """Run on ``device`` ("cpu", "cuda"); images still come back as PIL images."""
@@ -124,18 +135,19 @@ class ImageGenerator:
             raise ValueError(f"{self.name} is not conditional: it has no labels to blend")
         if isinstance(frames, bool) or not isinstance(frames, int) or not 2 <= frames <= MAX_BATCH:
             raise ValueError(f"frames must be between 2 and {MAX_BATCH}, got {frames!r}")
-        table = self.module.label_embedding.weight
-        start, end = table[self.class_index(label_a)], table[self.class_index(label_b)]
-        weights = torch.linspace(0, 1, frames)[:, None]
-        z = self.sample_z(1, seed).expand(frames, -1)
         with torch.inference_mode():
-            return to_pil_images(self.module.from_embedding(z, torch.lerp(start, end, weights)))
+            ends = self.module.embed_labels(torch.tensor([self.class_index(label_a), self.class_index(label_b)],
+                                                         device=self.device))
+            weights = torch.linspace(0, 1, frames, device=self.device)[:, None]
+            z = self.sample_z(1, seed).to(self.device).expand(frames, -1)
+            return to_pil_images(self.module.from_embedding(z, torch.lerp(ends[0], ends[1], weights)))
 
     @property
     def discriminator(self) -> torch.nn.Module | None:
         """The shipped discriminator (the detective), loaded on first use; None when the folder has none."""
         if self._discriminator is None and self.folder is not None:
-            self._discriminator = load_discriminator(self.folder)
+            discriminator = load_discriminator(self.folder)
+            self._discriminator = discriminator.to(self.device) if discriminator is not None else None
         return self._discriminator
 
     @torch.inference_mode()
@@ -144,7 +156,9 @@ class ImageGenerator:
         if self.discriminator is None:
             raise ValueError(f"{self.name} ships no discriminator, so it cannot judge images")
         pixels = from_pil(fit_for_model(as_pil(image), self.image_size, self.channels), self.channels)
+        pixels = pixels.to(next(self.discriminator.parameters()).device)
         labels = self.label_indices(label, 1)
+        labels = labels.to(pixels.device) if labels is not None else None
         logit = self.discriminator(pixels, labels) if labels is not None else self.discriminator(pixels)
         return float(torch.sigmoid(logit.float())[0])
 

@@ -1,12 +1,15 @@
-"""Resolve a model name to a ready-to-use generator: shipped, a local folder or file, or a Hub repo id."""
+"""Resolve a model name to a ready-to-use model: shipped, a local folder or file, or a Hub repo id."""
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 from pathlib import Path
 
 from . import hub
-from .checkpoints import CONFIG_FILE, WEIGHTS_FILE, CheckpointError, load_generator, read_config
-from .legacy import infer_model, read_state_file
+from .checkpoints import CONFIG_FILE, WEIGHTS_FILE, CheckpointError, load_generator, load_weights_into, read_config
+from .foreign import infer_model, read_state_file
+from .registry import kind as kind_spec
 
 
 def shipped_dir() -> Path:
@@ -17,18 +20,21 @@ def shipped_dir() -> Path:
 
 def list_models(kind: str | None = None) -> list[str]:
     """Names of the shipped checkpoints (optionally of one kind), sorted."""
-    names = []
+    return [name for name, folder_kind in shipped_kinds().items() if kind is None or folder_kind == kind]
+
+
+def shipped_kinds() -> dict[str, str]:
+    """Shipped checkpoint name -> its kind, for every folder with a readable config and weights."""
+    found = {}
     root = shipped_dir()
     for folder in sorted(root.iterdir()) if root.is_dir() else []:
         if not (folder / CONFIG_FILE).exists() or not (folder / WEIGHTS_FILE).exists():
             continue
         try:
-            folder_kind = read_config(folder)["kind"]
+            found[folder.name] = read_config(folder)["kind"]
         except CheckpointError:
             continue
-        if kind is None or folder_kind == kind:
-            names.append(folder.name)
-    return names
+    return found
 
 
 def resolve(name: str) -> Path:
@@ -47,24 +53,17 @@ def resolve(name: str) -> Path:
 
 
 def load(name: str):
-    """An ``ImageGenerator`` (dcgan, cgan) or a ``SketchTranslator`` (pix2pix), on the CPU in inference mode."""
-    from .generate import ImageGenerator
-    from .translate import SketchTranslator
-
+    """The kind's inference wrapper (``ImageGenerator``, ``SketchTranslator``, ...), on the CPU in eval mode."""
     path = resolve(name)
     if path.is_dir() and (path / CONFIG_FILE).exists() and "kind" in _json_keys(path / CONFIG_FILE):
         payload, module = load_generator(path)
         folder = path
     else:
         payload, module, folder = _load_foreign(path)
-    kind = payload["kind"]
-    wrapper = SketchTranslator if kind == "pix2pix" else ImageGenerator
-    return wrapper(name=str(name), payload=payload, module=module, folder=folder)
+    return kind_spec(payload["kind"]).wrapper(name=str(name), payload=payload, module=module, folder=folder)
 
 
 def _json_keys(path: Path) -> set:
-    import json
-
     try:
         payload = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -74,11 +73,6 @@ def _json_keys(path: Path) -> set:
 
 def _load_foreign(path: Path):
     """A .pth / .safetensors file, or a folder (e.g. a Hub repo) holding exactly one such file."""
-    import dataclasses
-
-    from .checkpoints import load_weights_into
-    from .models import MODEL_KINDS
-
     if path.is_dir():
         candidates = sorted(p for p in path.iterdir() if p.suffix in (".safetensors", ".pth", ".pt", ".bin"))
         if len(candidates) != 1:
@@ -86,7 +80,7 @@ def _load_foreign(path: Path):
                                   f"file, found {[p.name for p in candidates] or 'none'}")
         path = candidates[0]
     kind, config, state = infer_model(read_state_file(path), path)
-    module = MODEL_KINDS[kind][1](config)
+    module = kind_spec(kind).generator_class(config)
     load_weights_into(module, state, path)
     payload = {"kind": kind, "model": dataclasses.asdict(config), "source": f"foreign weights {path.name}"}
     return payload, module.eval(), None

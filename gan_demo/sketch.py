@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from PIL import Image, ImageFilter, ImageOps
 
+from .images import as_pil
+
 INK_THRESHOLD = 160  # grey levels below this count as a stroke
 FILL_FRACTION = 0.8  # the drawing's longer side over the side of the square, as in OpenMoji
 TRAINING_STROKE = 2 / 72  # OpenMoji's stroke width relative to the image side
@@ -45,8 +47,6 @@ def stroke_width(mask: np.ndarray) -> float:
 def prepare_drawing(image: Image.Image, size: int) -> Image.Image:
     """A drawing (black on white, any size) -> a centred ``size`` x ``size`` greyscale sketch with strokes
     about as wide as the training ones. Raises EmptyDrawing when there is no ink."""
-    from .translate import as_pil
-
     grey = as_pil(image).convert("L")
     mask = ink_mask(np.asarray(grey))
     if not mask.any():

@@ -1,10 +1,14 @@
-"""Tiny real checkpoints for tests: modules with fixed seeds, saved the way training saves them."""
+"""Tiny real checkpoints and data for tests: modules with fixed seeds, saved the way training saves them."""
 from pathlib import Path
 
 import torch
 
 from gan_demo.checkpoints import save_checkpoint
-from gan_demo.models import MODEL_KINDS, CGANConfig, DCGANConfig, Pix2PixConfig
+from gan_demo.kinds.cgan import CGANConfig
+from gan_demo.kinds.dcgan import DCGANConfig
+from gan_demo.kinds.pix2pix import Pix2PixConfig
+from gan_demo.registry import kind as kind_spec
+from train.data import ImageData
 
 TINY_CONFIGS = {
     "dcgan": lambda: DCGANConfig(image_size=32, channels=3, base_width=8),
@@ -17,7 +21,15 @@ TINY_CONFIGS = {
 def make_checkpoint(folder: Path, kind: str, seed: int = 0) -> Path:
     torch.manual_seed(seed)
     config = TINY_CONFIGS[kind]()
-    _, generator_class, discriminator_class = MODEL_KINDS[kind]
-    save_checkpoint(folder, kind, config, generator_class(config).eval(), discriminator_class(config).eval(),
-                    {"class_names": getattr(config, "class_names", [])})
+    spec = kind_spec(kind)
+    save_checkpoint(folder, kind, config, spec.generator_class(config).eval(),
+                    spec.discriminator_class(config).eval(), {"class_names": getattr(config, "class_names", [])})
     return folder
+
+
+def tiny_images(n: int, channels: int, size: int, classes: int = 0, seed: int = 0) -> ImageData:
+    """``n`` random uint8 images (and labels 0..classes-1 when ``classes``)."""
+    rng = torch.Generator().manual_seed(seed)
+    images = torch.randint(0, 256, (n, channels, size, size), generator=rng, dtype=torch.uint8)
+    labels = torch.arange(n) % classes if classes else None
+    return ImageData(images, labels, [str(i) for i in range(classes)], source="random test images")

@@ -93,9 +93,8 @@ def test_moving_a_latent_slider_changes_the_dcgan_image(page, tmp_path):
     assert after != before
 
 
-def test_picking_a_label_in_the_cgan_tab(page, tmp_path):
-    page.get_by_role("tab", name="Conditional GAN").click()
-    page.wait_for_selector("#cgan-image img", timeout=30_000)
+def test_picking_a_label_in_the_cgan_tab(browser, app_url, tmp_path):
+    page = open_app(browser, f"{app_url}?tab=cgan&model=mnist-cgan", first_image="#cgan-image")
     before = image_source(page, "#cgan-image")
     page.locator("#cgan-label").get_by_text("3", exact=True).click()
     three = wait_for_new_image(page, "#cgan-image", before)

@@ -7,7 +7,7 @@ import torch
 import gan_demo
 from gan_demo import CheckpointError
 from gan_demo.checkpoints import load_generator, save_checkpoint
-from gan_demo.models import DCGANGenerator
+from gan_demo.kinds.dcgan import DCGANGenerator
 from helpers import TINY_CONFIGS, make_checkpoint
 
 

@@ -87,18 +87,14 @@ def test_mnist_cgan_detective_prefers_real_digits_to_noise_and_blank_images(digi
 def test_openmoji_pix2pix_colours_held_out_line_art_closer_to_the_truth_than_the_line_art():
     """PSNR and mean absolute error on the whole held-out test split against the "copy the input" baseline: the
     issue asks for +5 dB (measured: +5.32, in the card), and the output is coloured, not a grey copy."""
-    from train.evaluate import psnr_and_l1
-    from train.pairs import STROKE_SCALES, load_openmoji_pairs
-    from train.tasks import to_unit_range
+    from train.evaluate import held_out_translations, pix2pix_metrics
 
     model = gan_demo.load("openmoji-pix2pix")
-    pairs = load_openmoji_pairs(model.image_size, split="test")
-    sketches = to_unit_range(pairs.sketches[:, STROKE_SCALES.index(1.0)])
-    targets = pairs.targets.double() / 255
-    outputs = torch.cat([model.translate_tensor(chunk) for chunk in sketches.split(64)]).add(1).div(2)
-    model_psnr, model_l1 = psnr_and_l1(outputs, targets)
-    copy_psnr, copy_l1 = psnr_and_l1(sketches.add(1).div(2).expand(-1, 3, -1, -1), targets)
-    assert len(targets) == 220
-    assert model_psnr >= copy_psnr + 5.0 and model_l1 < copy_l1
+    translations = held_out_translations(model)
+    metrics = pix2pix_metrics(model, translations)
+    assert len(translations[2]) == 220
+    assert metrics["test PSNR gain over the baseline (dB)"]["value"] >= 5.0
+    assert metrics["test L1"]["value"] < float(metrics["test L1"]["note"].split()[-1])
+    outputs = translations[1]
     colourfulness = (outputs.max(dim=1).values - outputs.min(dim=1).values).mean()
     assert colourfulness > 0.05

@@ -11,11 +11,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan_demo import atomic
-from gan_demo.checkpoints import load_weights_into, read_safetensors
+from gan_demo.checkpoints import load_weights_into, read_safetensors, save_auxiliary
 
 from .augment import translation
-from .data import load_mnist
+from .data.digits import load_mnist
 from .tasks import to_unit_range
 
 log = logging.getLogger(__name__)
@@ -60,6 +59,14 @@ def split_mnist(seed: int = 0):
     return data, order[cut:], order[:cut]
 
 
+def add_classifier_parser(commands) -> None:
+    sub = commands.add_parser("classifier", help="train the MNIST classifier used by evaluate")
+    sub.add_argument("--out", type=Path, required=True)
+    sub.add_argument("--epochs", type=int, default=30)
+    sub.add_argument("--seed", type=int, default=0)
+    sub.set_defaults(run_tool=run_train_classifier)
+
+
 def run_train_classifier(args: argparse.Namespace) -> int:
     torch.manual_seed(args.seed)
     data, train_idx, val_idx = split_mnist(args.seed)
@@ -79,10 +86,7 @@ def run_train_classifier(args: argparse.Namespace) -> int:
             schedule.step()
         accuracy = evaluate_accuracy(model, images[val_idx], labels[val_idx])
         log.info("epoch %d: validation accuracy %.4f", epoch + 1, accuracy)
-    from safetensors.torch import save
-
-    atomic.write_bytes(args.out / "model.safetensors", save(model.state_dict()))
-    atomic.write_json(args.out / "config.json", {
+    save_auxiliary(args.out, model, {
         "kind": "classifier", "data": data.source, "validation_digits": len(val_idx),
         "validation_accuracy": round(accuracy, 4), "command": args.command_line,
         "wall_time_seconds": round(time.perf_counter() - started, 1)})

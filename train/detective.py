@@ -17,13 +17,13 @@ import torch
 import torch.nn.functional as F
 
 import gan_demo
-from gan_demo import atomic
-from gan_demo.checkpoints import (DISCRIMINATOR_FILE, load_discriminator, load_generator, read_config,
-                                  save_discriminator)
+from gan_demo.checkpoints import (DISCRIMINATOR_FILE, load_discriminator, read_config, save_discriminator,
+                                  update_section, weights_digest)
+from gan_demo.generate import ImageGenerator
 
-from .data import load_image_data
+from .data import StreamedFolder, load_image_data
+from .errors import UsageError
 from .model_card import write_model_card
-from .streaming import StreamedFolder
 from .tasks import to_unit_range
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,7 @@ def add_detective_parser(commands) -> None:
     sub.add_argument("--batch-size", type=int, default=64)
     sub.add_argument("--lr", type=float, default=1e-4)
     sub.add_argument("--seed", type=int, default=0)
+    sub.set_defaults(run_tool=run_detective)
 
 
 def forgeries(kind: str, n: int, channels: int, size: int, generator: torch.Generator | None = None):
@@ -76,22 +77,22 @@ def detective_figures(discriminator, generator, images: torch.Tensor, labels: to
 
 
 def run_detective(args: argparse.Namespace) -> int:
-    folder = gan_demo.load(args.name).folder
+    loaded = gan_demo.load(args.name)
+    folder = loaded.folder
     if folder is None:
-        raise ValueError(f"{args.name}: detective writes into a checkpoint folder; this is a bare weights file")
-    payload = read_config(folder)
-    if payload["kind"] not in ("dcgan", "cgan"):
-        raise ValueError(f"{args.name}: only DCGAN and cGAN checkpoints have an image discriminator to sharpen")
+        raise UsageError(f"{args.name}: detective writes into a checkpoint folder; this is a bare weights file")
+    if not isinstance(loaded, ImageGenerator):
+        raise UsageError(f"{args.name}: only generators of images from z have an image discriminator to sharpen")
     discriminator = load_discriminator(folder)
     if discriminator is None:
-        raise ValueError(f"{args.name}: the folder has no {DISCRIMINATOR_FILE} to fine-tune")
-    _, generator = load_generator(folder)
-    generator.requires_grad_(False)
+        raise UsageError(f"{args.name}: the folder has no {DISCRIMINATOR_FILE} to fine-tune")
+    generator = loaded.module.requires_grad_(False)
+    payload = read_config(folder)
     model = payload["model"]
-    conditional = payload["kind"] == "cgan"
+    conditional = loaded.classes is not None
     data = load_image_data(payload["training"]["options"]["data"], model["image_size"], model["channels"])
     if isinstance(data, StreamedFolder):
-        raise ValueError(f"{args.name}: its training folder is too large to hold in memory, which this "
+        raise UsageError(f"{args.name}: its training folder is too large to hold in memory, which this "
                          "fine-tuning needs (raise GAN_PLAYGROUND_PRELOAD_BYTES if the memory is there)")
     torch.manual_seed(args.seed)
     order = torch.randperm(len(data.images))
@@ -129,8 +130,8 @@ def run_detective(args: argparse.Namespace) -> int:
     after = figures()
     log.info("after: %s", after)
     save_discriminator(folder, discriminator)
-    payload["detective"] = {"command": args.command_line, "steps": args.steps, "seconds": round(seconds, 1),
-                            "held_out_images": len(held_out), "before": before, "after": after}
-    atomic.write_json(folder / "config.json", payload)
+    update_section(folder, "detective", {
+        "weights": weights_digest(folder, DISCRIMINATOR_FILE), "command": args.command_line, "steps": args.steps,
+        "seconds": round(seconds, 1), "held_out_images": len(held_out), "before": before, "after": after})
     write_model_card(folder)
     return 0

@@ -1,8 +1,9 @@
 """`python -m train directions NAME`: semantic directions in z (GANSpace, Härkönen et al. 2020).
 
-Principal components of an early generator activation (the first block's output) over many random z, mapped
-back to z by least squares: each z's activation is projected on the components, and the directions are the
-regression of z on those projections. Stored as ``directions.safetensors`` in the checkpoint folder.
+Principal components of an early generator activation (the first block's output, ``first_block``) over many
+random z, mapped back to z by least squares: each z's activation is projected on the components, and the
+directions are the regression of z on those projections. Stored as ``directions.safetensors`` in the checkpoint
+folder, stamped with the digest of the weights it was computed from.
 """
 from __future__ import annotations
 
@@ -10,32 +11,38 @@ import argparse
 import logging
 
 import torch
-from safetensors.torch import save
 
 import gan_demo
-from gan_demo import atomic
-from gan_demo.checkpoints import read_config
-from gan_demo.directions import DIRECTIONS_FILE
+from gan_demo.checkpoints import update_section
+from gan_demo.directions import Directions, save_directions
 
+from .errors import UsageError
 from .model_card import write_model_card
 
 log = logging.getLogger(__name__)
 
 
+def add_directions_parser(commands) -> None:
+    sub = commands.add_parser("directions", help="compute GANSpace directions into a checkpoint folder")
+    sub.add_argument("name", help="shipped name or folder")
+    sub.add_argument("--count", type=int, default=8)
+    sub.add_argument("--samples", type=int, default=5000)
+    sub.add_argument("--seed", type=int, default=0)
+    sub.set_defaults(run_tool=run_directions)
+
+
 @torch.no_grad()
 def early_activations(model, z: torch.Tensor) -> torch.Tensor:
-    """(N, D): the generator's first block (transposed convolution, batch norm, ReLU), flattened."""
-    first_block = model.module.main[:3]
-    if model.classes is None:
-        inputs = z
-    else:
+    """(N, D): the generator's first block, flattened; a conditional generator gets random labels."""
+    labels = None
+    if model.classes is not None:
         labels = torch.randint(0, len(model.classes), (len(z),), generator=torch.Generator().manual_seed(1))
-        inputs = torch.cat([z, model.module.label_embedding(labels)], dim=1)
-    return torch.cat([first_block(chunk[:, :, None, None]).flatten(1) for chunk in inputs.split(1000)])
+    chunks = zip(z.split(1000), labels.split(1000) if labels is not None else [None] * len(z.split(1000)))
+    return torch.cat([model.module.first_block(zc, lc).flatten(1) for zc, lc in chunks])
 
 
-def principal_directions(model, samples: int, count: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(count, latent_dim) unit directions in z and the fraction of activation variance each explains."""
+def principal_directions(model, samples: int, count: int, seed: int) -> Directions:
+    """``count`` unit directions in z and the fraction of activation variance each explains."""
     z = torch.randn(samples, model.latent_dim, generator=torch.Generator().manual_seed(seed))
     activations = early_activations(model, z).double()
     centred = activations - activations.mean(0)
@@ -44,21 +51,19 @@ def principal_directions(model, samples: int, count: int, seed: int) -> tuple[to
     coefficients = centred @ components[:count].T  # (N, count)
     directions = torch.linalg.lstsq(coefficients, z.double()).solution  # (count, latent_dim)
     directions = directions / directions.norm(dim=1, keepdim=True)
-    return directions.float(), variance[:count].float()
+    return Directions(directions.float(), variance[:count].float())
 
 
 def run_directions(args: argparse.Namespace) -> int:
     model = gan_demo.load(args.name)
-    if model.kind == "pix2pix" or model.folder is None:
-        raise ValueError(f"{args.name}: directions are computed for DCGAN / cGAN checkpoint folders")
-    directions, variance = principal_directions(model, args.samples, args.count, args.seed)
-    atomic.write_bytes(model.folder / DIRECTIONS_FILE,
-                       save({"directions": directions.contiguous(), "explained_variance": variance.contiguous()}))
-    payload = read_config(model.folder)
-    payload["directions"] = {"count": args.count, "samples": args.samples, "seed": args.seed,
-                             "explained_variance": [round(float(v), 4) for v in variance]}
-    atomic.write_json(model.folder / "config.json", payload)
+    if model.folder is None or not hasattr(model.module, "first_block"):
+        raise UsageError(f"{args.name}: directions are computed into checkpoint folders of generators from z")
+    directions = principal_directions(model, args.samples, args.count, args.seed)
+    digest = save_directions(model.folder, directions)
+    update_section(model.folder, "directions", {
+        "weights": digest, "count": args.count, "samples": args.samples, "seed": args.seed,
+        "explained_variance": [round(float(v), 4) for v in directions.explained_variance]})
     write_model_card(model.folder)
     log.info("%d directions; variance explained: %s", args.count,
-             ", ".join(f"{100 * float(v):.1f}%" for v in variance))
+             ", ".join(f"{100 * float(v):.1f}%" for v in directions.explained_variance))
     return 0

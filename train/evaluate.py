@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+from pathlib import Path
 
 import torch
 
 import gan_demo
-from gan_demo import atomic
-from gan_demo.checkpoints import read_config
+from gan_demo.checkpoints import read_config, update_section, weights_digest
 
 from .classifier import load_classifier, split_mnist
 from .data import load_image_data
+from .data.pairs import STROKE_SCALES, load_openmoji_pairs
+from .errors import UsageError
 from .model_card import write_model_card
 from .tasks import to_unit_range
 
@@ -122,16 +124,20 @@ def psnr_and_l1(outputs: torch.Tensor, targets: torch.Tensor) -> tuple[float, fl
 
 
 @torch.no_grad()
-def pix2pix_metrics(model) -> dict:
-    """The held-out OpenMoji test split at OpenMoji's own stroke width: the model against copying the input."""
-    from .pairs import STROKE_SCALES, load_openmoji_pairs
-
+def held_out_translations(model) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(line art, the model's output, the true colour emoji), each (N, C, S, S) on [0, 1], for the held-out
+    OpenMoji test split at OpenMoji's own stroke width."""
     pairs = load_openmoji_pairs(model.image_size, split="test")
     sketches = to_unit_range(pairs.sketches[:, STROKE_SCALES.index(1.0)])
-    targets = pairs.targets.double() / 255
     outputs = torch.cat([model.translate_tensor(chunk) for chunk in sketches.split(64)]).add(1).div(2)
+    return sketches.add(1).div(2).expand(-1, 3, -1, -1), outputs, pairs.targets.double() / 255
+
+
+def pix2pix_metrics(model, translations=None) -> dict:
+    """The held-out test split: the model against copying the input (``translations``: precomputed)."""
+    inputs, outputs, targets = translations if translations is not None else held_out_translations(model)
     model_psnr, model_l1 = psnr_and_l1(outputs, targets)
-    copy_psnr, copy_l1 = psnr_and_l1(sketches.add(1).div(2).expand(-1, 3, -1, -1), targets)
+    copy_psnr, copy_l1 = psnr_and_l1(inputs, targets)
     note = f"{len(targets)} held-out OpenMoji test-split emoji, per-image mean on [0, 1] pixels"
     return {"test PSNR (dB)": {"value": round(model_psnr, 2), "note": note},
             "test PSNR of copying the input (dB)": {"value": round(copy_psnr, 2), "note": "the baseline"},
@@ -152,24 +158,33 @@ class TensorImages(torch.utils.data.Dataset):
         return self.images[index]
 
 
+def add_evaluate_parser(commands) -> None:
+    sub = commands.add_parser("evaluate", help="measure a checkpoint and write the figures into its card")
+    sub.add_argument("name", help="shipped name, folder or Hub repo id")
+    sub.add_argument("--samples", type=int, default=1000, help="images per class (cGAN) or in all")
+    sub.add_argument("--inception-weights", type=Path, default=None,
+                     help="local pt_inception-2015-12-05 weights for FID / IS when offline")
+    sub.add_argument("--seed", type=int, default=2)
+    sub.set_defaults(run_tool=run_evaluate)
+
+
 def run_evaluate(args: argparse.Namespace) -> int:
     model = gan_demo.load(args.name)
     if model.folder is None:
-        raise ValueError(f"{args.name}: evaluate writes into a checkpoint folder; this is a bare weights file")
+        raise UsageError(f"{args.name}: evaluate writes into a checkpoint folder; this is a bare weights file")
     payload = read_config(model.folder)
     data_name = payload.get("training", {}).get("options", {}).get("data", "")
-    metrics = dict(payload.get("metrics", {}))
-    if model.kind == "pix2pix":
+    metrics = {}
+    if hasattr(model, "translate"):
         if data_name != "openmoji":
-            raise ValueError(f"{args.name}: held-out figures exist for OpenMoji models (trained on {data_name!r})")
+            raise UsageError(f"{args.name}: held-out figures exist for OpenMoji models (trained on {data_name!r})")
         metrics.update(pix2pix_metrics(model))
     else:
         if data_name == "mnist" and model.channels == 1:
             per_label = args.samples // 10 if model.classes is None else args.samples
             metrics.update(digit_metrics(model, per_label, args.seed))
         metrics.update(inception_metrics(model, data_name, args.samples, args.seed, args.inception_weights))
-    payload["metrics"] = metrics
-    atomic.write_json(model.folder / "config.json", payload)
+    update_section(model.folder, "metrics", {"weights": weights_digest(model.folder), **metrics})
     write_model_card(model.folder)
     for key, value in metrics.items():
         log.info("%s: %s", key, value["value"] if isinstance(value, dict) else value)

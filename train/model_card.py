@@ -5,17 +5,28 @@ import json
 from pathlib import Path
 
 from gan_demo import atomic
-from gan_demo.checkpoints import read_config
+from gan_demo.checkpoints import DISCRIMINATOR_FILE, is_fresh, read_config
+from gan_demo.registry import kind as kind_spec
 
-KIND_TITLES = {"dcgan": "DCGAN", "cgan": "conditional DCGAN", "pix2pix": "pix2pix U-Net"}
+from .presets import PRESETS, matching_preset
+
+CARD_FILE = "README.md"
+STALE = "*(computed from earlier weights of this run: stale until recomputed)*"
 
 
 def write_model_card(folder: Path) -> None:
-    atomic.write_text(Path(folder) / "README.md", render_model_card(Path(folder).name, read_config(folder)))
+    folder = Path(folder)
+    atomic.write_text(folder / CARD_FILE, render_model_card(folder.name, read_config(folder), folder))
 
 
-def render_model_card(name: str, config: dict) -> str:
+def render_model_card(name: str, config: dict, folder: Path | None = None) -> str:
+    """The card of a checkpoint; with its ``folder``, tools' sections from other weights are marked stale."""
     kind, model, training = config["kind"], config["model"], config.get("training", {})
+    spec = kind_spec(kind)
+
+    def stale(section: dict, file: str = "model.safetensors") -> list[str]:
+        return [STALE, ""] if folder is not None and not is_fresh(folder, section, file) else []
+
     credit = training.get("data_credit", "")
     licence = "cc-by-sa-4.0" if "OpenMoji" in credit else "mit"
     lines = [
@@ -23,12 +34,12 @@ def render_model_card(name: str, config: dict) -> str:
         f"license: {licence}",
         "library_name: pytorch",
         "tags: [gan, " + kind + ", gan-playground]",
-        "pipeline_tag: " + ("image-to-image" if kind == "pix2pix" else "unconditional-image-generation"),
+        "pipeline_tag: " + spec.pipeline_tag,
         "---",
         "",
         f"# {name}",
         "",
-        f"A {KIND_TITLES[kind]} trained with GAN Playground's own `train/` CLI.",
+        f"A {spec.title} trained with GAN Playground's own `train/` CLI.",
         "",
         "![samples](sample_grid.png)",
         "",
@@ -37,7 +48,7 @@ def render_model_card(name: str, config: dict) -> str:
         "```python",
         "import gan_demo",
         f'model = gan_demo.load("{name}")  # a shipped name, a local folder, or a Hub repo id',
-        usage_line(kind, config),
+        spec.usage(config),
         "```",
         "",
         "## Training",
@@ -46,10 +57,12 @@ def render_model_card(name: str, config: dict) -> str:
     ]
     if credit:
         lines.append(f"- **Credit:** {credit} (https://openmoji.org)")
-    if kind == "pix2pix":
-        lines.append(f"- **Objective:** {pix2pix_objective(training.get('options', {}))}")
+    if spec.objective is not None:
+        lines.append(f"- **Objective:** {spec.objective(training.get('options', {}))}")
+    preset = matching_preset(training.get("command", ""))
+    recipe = f" (the recipe of `python -m train --preset {preset}`)" if preset in PRESETS else ""
     lines += [
-        f"- **Command:** `{training.get('command', '')}`",
+        f"- **Command:** `{training.get('command', '')}`{recipe}",
         f"- **Device:** {training.get('device', 'unknown')}",
         f"- **Wall time:** {training.get('wall_time_seconds', 0) / 60:.1f} min, "
         f"{training.get('epochs', 0)} epochs, {training.get('steps', 0)} steps",
@@ -64,40 +77,24 @@ def render_model_card(name: str, config: dict) -> str:
     ]
     metrics = config.get("metrics")
     if metrics:
-        lines += ["", "## Evaluation", ""] + metric_lines(metrics)
+        shown = {k: v for k, v in metrics.items() if k != "weights"}
+        lines += ["", "## Evaluation", ""] + stale(metrics) + metric_lines(shown)
     directions = config.get("directions")
     if directions:
         shares = ", ".join(f"{100 * v:.1f} %" for v in directions["explained_variance"])
-        lines += ["", "## Semantic directions", "",
-                  f"`directions.safetensors`: {directions['count']} GANSpace directions from {directions['samples']} "
-                  f"samples (seed {directions['seed']}); shares of the first layer's variance: {shares}."]
+        lines += ["", "## Semantic directions", ""] + stale(directions) + [
+            f"`directions.safetensors`: {directions['count']} GANSpace directions from {directions['samples']} "
+            f"samples (seed {directions['seed']}); shares of the first layer's variance: {shares}."]
     detective = config.get("detective")
     if detective:
-        lines += ["", "## Discriminator (the detective)", "",
-                  f"Fine-tuned after GAN training, G frozen, against blank images and static: "
-                  f"`{detective['command']}` ({detective['steps']} steps, {detective['seconds'] / 60:.1f} min). "
-                  f"Real images scoring above a fake of the same label, on {detective['held_out_images']} "
-                  "held-out real images:", "", "| fake | before | after |", "|---|---|---|"]
+        lines += ["", "## Discriminator (the detective)", ""] + stale(detective, DISCRIMINATOR_FILE) + [
+            f"Fine-tuned after GAN training, G frozen, against blank images and static: "
+            f"`{detective['command']}` ({detective['steps']} steps, {detective['seconds'] / 60:.1f} min). "
+            f"Real images scoring above a fake of the same label, on {detective['held_out_images']} "
+            "held-out real images:", "", "| fake | before | after |", "|---|---|---|"]
         lines += [f"| {name} | {detective['before'][name]} % | {value} % |"
                   for name, value in detective["after"].items()]
     return "\n".join(lines) + "\n"
-
-
-def usage_line(kind: str, config: dict) -> str:
-    if kind == "pix2pix":
-        return 'colour = model.translate(PIL.Image.open("sketch.png"))'
-    if kind == "cgan":
-        name = config.get("class_names", ["0"])[-1]
-        return f'images = model.generate(n=4, seed=0, labels=["{name}"] * 4)'
-    return "images = model.generate(n=4, seed=0)"
-
-
-def pix2pix_objective(options: dict) -> str:
-    reconstruction = f"{options.get('reconstruction', 'l1').upper()} × {options.get('l1_weight', 100.0):g}"
-    gan_weight = options.get("gan_weight", 1.0)
-    if not gan_weight:
-        return f"{reconstruction} alone (no adversarial term, no discriminator trained)"
-    return f"PatchGAN adversarial loss × {gan_weight:g} + {reconstruction} (Isola et al. 2017)"
 
 
 def format_values(values: dict) -> str:

@@ -8,13 +8,11 @@ from PIL import Image
 
 from ..sketch import MAX_UPLOAD_PIXELS
 
+from . import cgan_tab, dcgan_tab, pix2pix_tab
 from .api_only import build_api_endpoints
-from .cgan_tab import build_cgan_tab
 from .common import PIXEL_CSS
-from .dcgan_tab import build_dcgan_tab
 from .page_state import WRITE_URL_JS
-from .pix2pix_tab import build_pix2pix_tab
-from .registry import ModelRegistry
+from .served import ServedModels
 from .sessions import use_lean_sessions
 from .train_tab import build_train_tab
 
@@ -33,27 +31,32 @@ LAUNCH_OPTIONS = {"css": PIXEL_CSS, "theme": gr.themes.Soft(), "max_file_size": 
                   "js": (Path(__file__).parent / "ready_canvas.js").read_text(encoding="utf-8")}
 
 
-def build_demo(registry: ModelRegistry | None = None, warm_up: bool = True) -> gr.Blocks:
+# the views, in tab order: each module shows the models of the kinds registered with its VIEW
+VIEWS = (dcgan_tab, cgan_tab, pix2pix_tab)
+
+
+def build_demo(served: ServedModels | None = None, warm_up: bool = True) -> gr.Blocks:
     use_lean_sessions()
-    registry = registry or ModelRegistry()
+    served = served or ServedModels()
     if warm_up:
-        registry.warm_up()
+        served.warm_up()
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
+        linked, pickers = {}, {}
         with gr.Tabs() as tabs:
-            with gr.Tab("DCGAN", id="dcgan") as dcgan_page:
-                dcgan = build_dcgan_tab(demo, registry)
-            with gr.Tab("Conditional GAN", id="cgan") as cgan_page:
-                cgan = build_cgan_tab(demo, registry)
-            with gr.Tab("Pix2Pix", id="pix2pix"):
-                build_pix2pix_tab(demo, registry)
+            for view in VIEWS:
+                with gr.Tab(view.TITLE, id=view.TAB) as page:
+                    parts = view.build(demo, served)
+                if parts is not None:
+                    pickers[view.VIEW] = parts.picker
+                    if parts.query is not None:
+                        linked[view.TAB] = (page, parts)
             with gr.Tab("Train", id="train"):
-                generator_tabs = {kind: tab for kind, tab in (("dcgan", dcgan), ("cgan", cgan)) if tab}
-                build_train_tab(registry, {kind: tab.picker for kind, tab in generator_tabs.items()})
-        link_tabs_to_url(demo, tabs, {"dcgan": (dcgan_page, dcgan), "cgan": (cgan_page, cgan)})
+                build_train_tab(served, pickers, {view.VIEW: view.TITLE for view in VIEWS})
+        link_tabs_to_url(demo, tabs, linked)
         gr.Markdown(CREDIT)
-        build_api_endpoints(registry)
-    demo.registry = registry
+        build_api_endpoints(served)
+    demo.served = served
     return demo
 
 
@@ -62,9 +65,8 @@ def link_tabs_to_url(demo: gr.Blocks, tabs: gr.Tabs, generator_tabs: dict) -> No
 
     def linked_tab(request: gr.Request):
         tab = dict(request.query_params).get("tab") if request else None
-        return gr.Tabs(selected=tab) if tab in generator_tabs and generator_tabs[tab][1] else gr.skip()
+        return gr.Tabs(selected=tab) if tab in generator_tabs else gr.skip()
 
     demo.load(linked_tab, None, tabs, api_visibility="private")
     for page, parts in generator_tabs.values():
-        if parts:
-            page.select(None, parts.query, None, js=WRITE_URL_JS, api_visibility="private")
+        page.select(None, parts.query, None, js=WRITE_URL_JS, api_visibility="private")

@@ -5,14 +5,16 @@ import gradio as gr
 
 from ..sketch import checked_image
 from .errors import number, user_errors
-from .registry import ModelRegistry
+from .served import ServedModels
+
+JUDGED_VIEWS = ("latent", "conditional")  # views whose models ship a discriminator of images
 
 
-def build_api_endpoints(registry: ModelRegistry) -> None:
+def build_api_endpoints(served: ServedModels) -> None:
     @user_errors
     def realness(model_name, image, label):
         """The model's discriminator on an image: the probability it gives to "real" (label: cGANs only)."""
-        model = registry.get_generator(model_name)
+        model = served.get(model_name, *JUDGED_VIEWS)
         if image is None:
             raise ValueError("send an image to judge")
         if model.classes is None:

@@ -9,10 +9,11 @@ from ..images import tensor_grid
 from . import common, page_state
 from .errors import user_errors
 from .hardware import accelerated
-from .pix2pix_tab import composite_image
-from .registry import ModelRegistry
+from .served import ServedModels
 
-KIND = "cgan"
+VIEW = "conditional"  # the models of kinds registered with this view
+TAB = "cgan"
+TITLE = "Conditional GAN"  # the tab's id in shared links (?tab=...) and element ids
 
 
 def default_label(classes: list[str]) -> str:
@@ -20,11 +21,11 @@ def default_label(classes: list[str]) -> str:
     return classes[min(7, len(classes) - 1)]
 
 
-def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.GeneratorTab | None:
+def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     """Lays out the tab; returns its model picker and URL query (None when no model of this kind is installed)."""
 
     def seed_image(model_name, label, seed, truncation):
-        model = registry.get(model_name, KIND)
+        model = served.get(model_name, VIEW)
         return model.generate(1, seed=common.seed_value(seed), labels=label,
                               truncation=common.truncation_value(truncation))[0]
 
@@ -43,37 +44,39 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.Generator
     @user_errors
     @accelerated
     def cgan_latent(model_name, label, seed, truncation, *sliders):
-        model = registry.get(model_name, KIND)
+        model = served.get(model_name, VIEW)
         return model.generate(z=common.latent_from(model, seed, truncation, sliders), labels=[label])[0]
 
     @user_errors
     @accelerated
     def cgan_grid(model_name, seed):
         """Every class from the same z: what the label alone changes."""
-        model = registry.get(model_name, KIND)
+        model = served.get(model_name, VIEW)
         z = model.sample_z(1, common.seed_value(seed)).expand(len(model.classes), -1)
         return tensor_grid(model.generate_tensor(z, torch.arange(len(model.classes))), columns=len(model.classes))
 
     @user_errors
     def model_changed(model_name):
-        model = registry.get(model_name, KIND)
+        model = served.get(model_name, VIEW)
         classes = model.classes
-        label_picker = gr.Radio(choices=classes, value=default_label(classes))
-        return [label_picker] + common.direction_slider_updates(model)
+        pickers = [gr.Radio(choices=classes, value=default_label(classes)),
+                   gr.Dropdown(choices=classes, value=classes[0]), gr.Dropdown(choices=classes, value=classes[-1]),
+                   gr.Radio(choices=classes, value=default_label(classes))]
+        return pickers + common.direction_slider_updates(model)
 
     @user_errors
     def sliders_for_seed(model_name, seed):
-        return common.slider_values_for(registry.get(model_name, KIND), seed)
+        return common.slider_values_for(served.get(model_name, VIEW), seed)
 
     @user_errors
     def verdict(model_name, image, label):
-        return common.detective_verdict(registry.get(model_name, KIND), image, label)
+        return common.detective_verdict(served.get(model_name, VIEW), image, label)
 
     @user_errors
     def restore(request: gr.Request):
         """At page load: the view a shared link asks for (else the default), rendered."""
-        view = common.requested_view(request, KIND, registry.names(KIND))
-        model = registry.get(view.model, KIND)
+        view = common.requested_view(request, TAB, served.names(VIEW))
+        model = served.get(view.model, VIEW)
         label = view.label if view.label in model.classes else default_label(model.classes)
         if view.label is not None and view.label != label:
             gr.Warning(f"The link's label {page_state.shown(view.label)} is not one of this model's; "
@@ -82,22 +85,22 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.Generator
 
     @user_errors
     def share(model_name, label, seed, truncation, *sliders):
-        model = registry.get(model_name, KIND)
-        return common.shared_query(model, KIND, model_name, seed, truncation, sliders, label)
+        model = served.get(model_name, VIEW)
+        return common.shared_query(model, TAB, model_name, seed, truncation, sliders, label)
 
     @user_errors
     @accelerated
     def interpolate_labels(model_name, label_a, label_b, seed, frames):
         """Same z, the label embedding blended from one class to another."""
-        model = registry.get(model_name, KIND)
+        model = served.get(model_name, VIEW)
         return common.interpolation_outputs(model.blend_labels(label_a, label_b, common.seed_value(seed),
                                                                int(common.number(frames, "frames"))))
 
     @user_errors
     def judge_drawing(model_name, drawing, label):
         """The detective's verdict on the user's own drawing, for the asked label."""
-        model = registry.get(model_name, KIND)
-        image = composite_image(drawing)
+        model = served.get(model_name, VIEW)
+        image = common.composite_image(drawing)
         if image is None:
             return "Draw a digit first."
         if image.convert("L").getextrema()[0] > 160:
@@ -105,16 +108,16 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.Generator
         score = model.realness(image, label)
         return f"🕵️ The detective thinks this is **{100 * score:.0f} % real** as a {label}."
 
-    names = registry.names(KIND)
+    names = served.names(VIEW)
     if not names:
-        common.no_models_note(KIND)
+        common.no_models_note(VIEW)
         return None
-    classes = registry.get(names[0], KIND).classes
+    classes = served.get(names[0], VIEW).classes
     with gr.Row():
         with gr.Column(scale=1):
             model = gr.Dropdown(names, value=names[0], label="Model", allow_custom_value=True)
             label = gr.Radio(classes, value=default_label(classes), label="Give it a …", elem_id="cgan-label")
-            controls = common.SeedControls(KIND)
+            controls = common.SeedControls(TAB)
             seed, truncation = controls.seed, controls.truncation
         with gr.Column(scale=1):
             image = common.display_image("Generated image", "cgan-image")
@@ -157,28 +160,34 @@ def build_cgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.Generator
             sliders_for_seed, [model, seed], all_sliders, **private).then(
             cgan_grid, [model, seed], grid, **grid_visibility))
 
-    # for scripts, the documented (model, label, seed) signature; the tab renders through cgan_render
-    api_trigger = gr.Button(visible=False)
-    api_trigger.click(cgan_sample, [model, label, seed], image, api_name="cgan_sample")
+    # For scripts: the documented signatures, with labels through plain text boxes. The page's label pickers hold
+    # the choices of the model on screen, and Gradio refuses any other value, so an API call for a second model's
+    # class ("Sneaker" while digits are shown) must not go through them.
+    with gr.Row(visible=False):
+        api_label, api_label_b = gr.Textbox(label="label"), gr.Textbox(label="to label")
+        api_sample, api_latent, api_morph = gr.Button(), gr.Button(), gr.Button()
+    api_sample.click(cgan_sample, [model, api_label, seed], image, api_name="cgan_sample")
+    api_latent.click(cgan_latent, [model, api_label, seed, truncation] + all_sliders, image, api_name="cgan_latent")
+    api_morph.click(interpolate_labels, [model, api_label, api_label_b, seed, frames], [strip, gif],
+                    api_name="interpolate_labels")
     # renders follow user input only (.input/.release), so restoring a shared link at load re-renders nothing
     render_inputs = [model, label, seed, truncation]
     rendered_from_seed(gr.on([label.input, seed.input], cgan_render, render_inputs, image,
                              trigger_mode="always_last", **private), grid_api_name="cgan_grid")
-    rendered_from_seed(model.input(model_changed, model, [label] + directions, **private).then(
+    rendered_from_seed(model.input(model_changed, model, [label, label_a, label_b, drawn_label] + directions, **private).then(
         cgan_render, render_inputs, image, **private))
     controls.after_new_seed(lambda event: rendered_from_seed(event.then(cgan_render, render_inputs, image,
                                                                         **private)))
     judged_and_shared(gr.on(
         [s.release for s in all_sliders] + [truncation.release], cgan_latent,
-        [model, label, seed, truncation] + all_sliders, image, api_name="cgan_latent", trigger_mode="always_last"))
+        [model, label, seed, truncation] + all_sliders, image, trigger_mode="always_last", **private))
     judged_and_shared(reset.click(sliders_for_seed, [model, seed], all_sliders, **private).then(
         cgan_latent, [model, label, seed, truncation] + all_sliders, image, **private))
-    go.click(interpolate_labels, [model, label_a, label_b, seed, frames], [strip, gif],
-             api_name="interpolate_labels")
+    go.click(interpolate_labels, [model, label_a, label_b, seed, frames], [strip, gif], **private)
     gr.on([judge.click, drawing.change], judge_drawing, [model, drawing, drawn_label], judged,
           api_visibility="private", trigger_mode="always_last")
     # after the named endpoints: the first registration of a function takes its name
     demo.load(restore, None, [model, label, seed, truncation] + all_sliders + [controls.history, query],
               **private).then(cgan_latent, render_inputs + all_sliders, image, **private).then(
         cgan_grid, [model, seed], grid, **private).then(verdict, [model, image, label], meter, **private)
-    return common.GeneratorTab(model, query)
+    return common.TabParts(model, query)

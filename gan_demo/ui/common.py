@@ -10,6 +10,8 @@ import torch
 
 from ..generate import check_seed, check_truncation, random_seed
 from ..latent import gif_bytes, interpolation_path, strip
+from ..registry import kinds_in_view
+from ..sketch import checked_image
 from . import page_state
 from .errors import number
 
@@ -18,6 +20,7 @@ DIRECTION_SLIDERS = 8  # semantic (GANSpace) directions shown when the checkpoin
 SLIDER_RANGE = 3.0
 DIRECTION_RANGE = 6.0
 GIF_DIR = Path(tempfile.gettempdir()) / "gan_playground_gifs"
+KEPT_GIFS = 32  # Gradio copies a returned file into its own cache at once; older ones here are only clutter
 
 # small images are sent at model size and enlarged by the browser without smoothing
 PIXEL_CSS = """
@@ -27,9 +30,21 @@ PIXEL_CSS = """
 
 
 @dataclass
-class GeneratorTab:
-    picker: gr.Dropdown
-    query: gr.Textbox  # (hidden) the URL query that reopens what the tab shows
+class TabParts:
+    """What the page needs of a built view."""
+
+    picker: gr.Dropdown  # the model picker (refreshed when the Train tab adds a model)
+    query: gr.Textbox | None = None  # (hidden) the URL query that reopens what the tab shows, for linked views
+
+
+def composite_image(sketch):
+    """The flattened drawing from a Sketchpad value (a dict of images), or None for no drawing at all."""
+    if sketch is None:
+        return None
+    if isinstance(sketch, dict):
+        image = sketch.get("composite") or sketch.get("background")
+        return None if image is None else checked_image(image)
+    return checked_image(sketch)
 
 
 def seed_value(seed) -> int:
@@ -162,10 +177,13 @@ def interpolation_frames(model, seed_a, seed_b, frames):
 
 
 def write_gif(images) -> str:
-    """The frames as a looping GIF file (Gradio serves files by path)."""
+    """The frames as a looping GIF file (Gradio serves files by path); only the newest KEPT_GIFS stay on disk."""
     GIF_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=GIF_DIR, suffix=".gif", delete=False) as handle:
         handle.write(gif_bytes(images))
+    by_age = sorted(GIF_DIR.glob("*.gif"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
+    for old in by_age[KEPT_GIFS:]:
+        old.unlink(missing_ok=True)
     return handle.name
 
 
@@ -173,9 +191,10 @@ def interpolation_outputs(images):
     return strip(images), write_gif(images)
 
 
-def no_models_note(kind: str) -> None:
-    gr.Markdown(f"No {kind} model is installed. Train one with `python -m train {kind} --data ... --out "
-                f"checkpoints/NAME` and restart the app.")
+def no_models_note(view: str) -> None:
+    commands = " or ".join(f"`python -m train {name} --data ... --out checkpoints/NAME`"
+                           for name in kinds_in_view(view))
+    gr.Markdown(f"No model for this view is installed. Train one with {commands} and restart the app.")
 
 
 class SeedControls:

@@ -7,67 +7,69 @@ import gradio as gr
 from . import common, page_state
 from .errors import user_errors
 from .hardware import accelerated
-from .registry import ModelRegistry
+from .served import ServedModels
 
-KIND = "dcgan"
+VIEW = "latent"  # the models of kinds registered with this view
+TAB = "dcgan"
+TITLE = "DCGAN"  # the tab's id in shared links (?tab=...) and element ids
 
 
-def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.GeneratorTab | None:
+def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     """Lays out the tab; returns its model picker and URL query (None when no model of this kind is installed)."""
 
     @user_errors
     @accelerated
     def dcgan_sample(model_name, seed, truncation):
         """One image from a seed (the whole z from the seed)."""
-        model = registry.get(model_name, KIND)
+        model = served.get(model_name, VIEW)
         return model.generate(1, seed=common.seed_value(seed), truncation=common.truncation_value(truncation))[0]
 
     @user_errors
     @accelerated
     def dcgan_latent(model_name, seed, truncation, *sliders):
         """The seed's z edited by the sliders: re-runs only the generator."""
-        model = registry.get(model_name, KIND)
+        model = served.get(model_name, VIEW)
         return model.generate(z=common.latent_from(model, seed, truncation, sliders))[0]
 
     @user_errors
     def sliders_for_seed(model_name, seed):
-        return common.slider_values_for(registry.get(model_name, KIND), seed)
+        return common.slider_values_for(served.get(model_name, VIEW), seed)
 
     @user_errors
     def direction_labels(model_name):
-        return common.direction_slider_updates(registry.get(model_name, KIND))
+        return common.direction_slider_updates(served.get(model_name, VIEW))
 
     @user_errors
     def verdict(model_name, image):
-        return common.detective_verdict(registry.get(model_name, KIND), image)
+        return common.detective_verdict(served.get(model_name, VIEW), image)
 
     @user_errors
     def restore(request: gr.Request):
         """At page load: the view a shared link asks for (else the default), rendered."""
-        view = common.requested_view(request, KIND, registry.names(KIND))
-        model = registry.get(view.model, KIND)
+        view = common.requested_view(request, TAB, served.names(VIEW))
+        model = served.get(view.model, VIEW)
         return [view.model] + common.restored_view(model, view)
 
     @user_errors
     def share(model_name, seed, truncation, *sliders):
-        model = registry.get(model_name, KIND)
-        return common.shared_query(model, KIND, model_name, seed, truncation, sliders)
+        model = served.get(model_name, VIEW)
+        return common.shared_query(model, TAB, model_name, seed, truncation, sliders)
 
     @user_errors
     @accelerated
     def interpolate(model_name, seed_a, seed_b, frames):
         """A strip and a GIF between the z of two seeds (spherical interpolation)."""
-        model = registry.get(model_name, KIND)
+        model = served.get(model_name, VIEW)
         return common.interpolation_outputs(common.interpolation_frames(model, seed_a, seed_b, frames))
 
-    names = registry.names(KIND)
+    names = served.names(VIEW)
     if not names:
-        common.no_models_note(KIND)
+        common.no_models_note(VIEW)
         return None
     with gr.Row():
         with gr.Column(scale=1):
             model = gr.Dropdown(names, value=names[0], label="Model", allow_custom_value=True)
-            controls = common.SeedControls(KIND)
+            controls = common.SeedControls(TAB)
             seed, truncation = controls.seed, controls.truncation
         with gr.Column(scale=1):
             image = common.display_image("Generated image", "dcgan-image")
@@ -112,4 +114,4 @@ def build_dcgan_tab(demo: gr.Blocks, registry: ModelRegistry) -> common.Generato
     demo.load(restore, None, [model, seed, truncation] + all_sliders + [controls.history, query],
               **private).then(dcgan_latent, [model, seed, truncation] + all_sliders, image, **private).then(
         verdict, [model, image], meter, **private)
-    return common.GeneratorTab(model, query)
+    return common.TabParts(model, query)

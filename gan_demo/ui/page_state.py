@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 
 from ..generate import check_seed, check_truncation
 
-GENERATOR_TABS = ("dcgan", "cgan")
 HISTORY_LENGTH = 20
 SLIDER_LIMIT = 10.0
 

@@ -9,32 +9,24 @@ from ..sketch import EmptyDrawing, checked_image, looks_like_photo, photo_to_edg
 from . import common
 from .errors import user_errors
 from .hardware import accelerated
-from .registry import ModelRegistry
+from .served import ServedModels
 
 log = logging.getLogger(__name__)
-KIND = "pix2pix"
+VIEW = "sketch"  # the models of kinds registered with this view
+TAB = "pix2pix"
+TITLE = "Pix2Pix"  # the tab's id in shared links (?tab=...) and element ids
 CANVAS = 512
 BRUSH_PX = 10  # about OpenMoji's 2/72 stroke on a 512 px canvas drawn to ~70 % of its size
 EXAMPLE_DIR = Path(__file__).resolve().parent / "examples"
 
 
-def composite_image(sketch):
-    """The flattened drawing from a Sketchpad value (a dict of images), or None for no drawing at all."""
-    if sketch is None:
-        return None
-    if isinstance(sketch, dict):
-        image = sketch.get("composite") or sketch.get("background")
-        return None if image is None else checked_image(image)
-    return checked_image(sketch)
-
-
-def build_pix2pix_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
+def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     @user_errors
     @accelerated
     def pix2pix_translate(model_name, sketch):
         """The drawing, cropped and stroke-matched, translated; an empty canvas gets a hint."""
-        model = registry.get(model_name, KIND)
-        image = composite_image(sketch)
+        model = served.get(model_name, VIEW)
+        image = common.composite_image(sketch)
         if image is None:
             return None, "Draw something: black lines on white, like an emoji outline."
         try:
@@ -47,7 +39,7 @@ def build_pix2pix_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
     @accelerated
     def translate_upload(model_name, image):
         """An uploaded drawing as it is, or the edges of an uploaded photo."""
-        model = registry.get(model_name, KIND)
+        model = served.get(model_name, VIEW)
         if image is None:
             return None, "Upload a drawing or a photo."
         image = checked_image(image)
@@ -59,10 +51,10 @@ def build_pix2pix_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
         except EmptyDrawing as hint:
             return None, str(hint)
 
-    names = registry.names(KIND)
+    names = served.names(VIEW)
     if not names:
-        common.no_models_note(KIND)
-        return
+        common.no_models_note(VIEW)
+        return None
     with gr.Row():
         with gr.Column():
             model = gr.Dropdown(names, value=names[0] if names else None, label="Model")
@@ -87,6 +79,7 @@ def build_pix2pix_tab(demo: gr.Blocks, registry: ModelRegistry) -> None:
     gr.on([sketch.change, model.change], pix2pix_translate, [model, sketch], [output, hint],
           api_name="pix2pix_translate", trigger_mode="always_last", show_progress="hidden")
     upload.upload(translate_upload, [model, upload], [output, hint], api_name="pix2pix_upload")
+    return common.TabParts(model)
 
 
 def example_sketches() -> list[Path]:

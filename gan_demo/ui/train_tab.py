@@ -1,11 +1,10 @@
 """The Train tab: watch a GAN learn. A small run on the CPU, its sample grid from a fixed z and its loss curves
 updating live, a stop button that stops at once, and the result served in the other tabs for the session.
 
-This is the one place in ``gan_demo`` that calls ``train`` (its public ``fit``), as DESIGN.md allows.
+This is the one place in ``gan_demo`` that calls ``train``, through its one public entry point ``train.api``.
 """
 from __future__ import annotations
 
-import functools
 import logging
 import tempfile
 import threading
@@ -15,17 +14,13 @@ from pathlib import Path
 
 import gradio as gr
 
+from train.api import live_presets, preload, train_live
+
 from ..loading import load
 from .errors import user_errors
-from .registry import ModelRegistry
+from .served import ServedModels
 
 log = logging.getLogger(__name__)
-DATASETS = {
-    "MNIST digits, conditional GAN (28 px)": ("cgan", "mnist", 28),
-    "MNIST digits, DCGAN (28 px)": ("dcgan", "mnist", 28),
-    "OpenMoji emoji, DCGAN (32 px)": ("dcgan", "openmoji", 32),
-}
-SAVE_EVERY = 10  # steps between live updates (each writes a complete, loadable checkpoint)
 MAX_LIVE_RUNS = 2  # at once, across all users: the CPU is shared with everyone's inference
 RUN_ROOT = Path(tempfile.gettempdir()) / "gan_playground_live_runs"
 _live_slots = threading.BoundedSemaphore(MAX_LIVE_RUNS)
@@ -35,7 +30,6 @@ _live_slots = threading.BoundedSemaphore(MAX_LIVE_RUNS)
 class LiveRun:
     """One background training run and what the page shows of it."""
 
-    kind: str
     folder: Path
     stop: threading.Event = field(default_factory=threading.Event)
     grid: object = None
@@ -49,59 +43,30 @@ class LiveRun:
         return self.thread is not None and self.thread.is_alive()
 
 
-@functools.lru_cache(maxsize=None)
-def live_data(choice: str):
-    """The dataset of a choice, loaded once per process (OpenMoji: the first 1,024 training emoji)."""
-    from train.data import load_image_data, load_openmoji
-
-    _, data_name, size = DATASETS[choice]
-    return load_openmoji(size, limit=1024) if data_name == "openmoji" else load_image_data(data_name, size)
-
-
 def preload_in_background() -> None:
     """Load the live-training data while the page is idle, so pressing Start shows samples within seconds."""
     def load_all():
-        for choice in DATASETS:
+        for preset in live_presets():
             try:
-                live_data(choice)
+                preload(preset)
             except Exception:  # reported when the user starts that run
-                log.warning("could not preload %s", choice, exc_info=True)
+                log.warning("could not preload %s", preset, exc_info=True)
 
     threading.Thread(target=load_all, name="preload-live-data", daemon=True).start()
 
 
-def start_run(choice: str, steps: int) -> LiveRun:
-    from train.image_gan import default_augment
-    from train.loop import TrainOptions, fit
-    from train.tasks import ImageGANTask
-
-    from ..models import MODEL_KINDS
-
-    kind, data_name, size = DATASETS[choice]
+def start_run(title: str, steps: int) -> LiveRun:
+    """A live run of the preset titled ``title`` in a thread of its own (at most MAX_LIVE_RUNS at once)."""
+    preset = {title: name for name, title in live_presets().items()}[title]
     RUN_ROOT.mkdir(parents=True, exist_ok=True)
-    run = LiveRun(kind, Path(tempfile.mkdtemp(prefix=f"live-{kind}-", dir=RUN_ROOT)))
+    run = LiveRun(Path(tempfile.mkdtemp(prefix=f"{preset}-", dir=RUN_ROOT)))
+
+    def progress(step, history, grid):
+        run.step, run.history, run.grid = step, list(history), grid
 
     def work():
         try:
-            data = live_data(choice)
-            config_class, generator_class, discriminator_class = MODEL_KINDS[kind]
-            fields = dict(image_size=size, channels=int(data.images.shape[1]), base_width=32)
-            if kind == "cgan":
-                fields.update(num_classes=len(data.class_names), class_names=data.class_names)
-            config = config_class(**fields)
-            from train.augment import parse_policy
-
-            task = ImageGANTask(kind, config, generator_class(config), discriminator_class(config),
-                                augment=parse_policy(default_augment(data_name)))
-            # no EMA: a few hundred steps are too few to average, and the grid should show the live generator
-            options = TrainOptions(epochs=1000, batch_size=32, max_steps=steps, save_every=SAVE_EVERY,
-                                   ema_decay=0.0, device="cpu", command=f"Train tab: {choice}, {steps} steps")
-
-            def progress(step, history, grid):
-                run.step, run.history, run.grid = step, list(history), grid
-
-            fit(task, data, options, run.folder, should_stop=run.stop.is_set, on_progress=progress,
-                show_progress=False)
+            train_live(preset, steps, run.folder, should_stop=run.stop.is_set, on_progress=progress)
         except Exception as error:  # shown on the page; the app keeps serving
             run.error = f"{type(error).__name__}: {error}"
         finally:
@@ -123,13 +88,15 @@ def loss_table(history: list[dict]):
     return pd.DataFrame(rows, columns=["step", "loss", "series"])
 
 
-def build_train_tab(registry: ModelRegistry, model_pickers: dict[str, gr.Dropdown]) -> None:
+def build_train_tab(served: ServedModels, model_pickers: dict[str, gr.Dropdown], tab_titles: dict[str, str]) -> None:
+    """The tab; ``model_pickers`` (view -> its model picker) get the new model when a run ends, and the message
+    names the tab (``tab_titles``: view -> title) where it appears."""
     @user_errors
     def start(choice, steps, run):
         if run is not None and run.running:
             raise ValueError("your run is still going: stop it first")
-        if choice not in DATASETS:
-            raise ValueError(f"choose one of: {', '.join(DATASETS)}")
+        if choice not in live_presets().values():
+            raise ValueError(f"choose one of: {', '.join(live_presets().values())}")
         run = start_run(choice, int(steps))
         yield run, None, loss_table([]), "Loading the data and building the models …"
         while run.running:
@@ -139,10 +106,11 @@ def build_train_tab(registry: ModelRegistry, model_pickers: dict[str, gr.Dropdow
             yield run, run.grid, loss_table(run.history), f"The run failed: {run.error}"
             return
         name = run.folder.name
-        registry.add(name, load(str(run.folder)))
+        served.add(name, load(str(run.folder)))
         stopped = "stopped" if run.stop.is_set() else "finished"
+        tab = tab_titles.get(served.view_of(name), "its")
         yield (run, run.grid, loss_table(run.history),
-               f"Run {stopped} at step {run.step}: **{name}** is now in the {run.kind.upper()} tab's model list.")
+               f"Run {stopped} at step {run.step}: **{name}** is now in the {tab} tab's model list.")
 
     def stop(run):
         if run is not None:
@@ -150,13 +118,14 @@ def build_train_tab(registry: ModelRegistry, model_pickers: dict[str, gr.Dropdow
         return "Stopping …" if run is not None and run.running else "No run is going."
 
     def refresh_pickers():
-        return [gr.Dropdown(choices=registry.names(kind)) for kind in model_pickers]
+        return [gr.Dropdown(choices=served.names(kind)) for kind in model_pickers]
 
     preload_in_background()
     gr.Markdown("Train a small GAN on the CPU and watch it learn: the grid shows the generator's images from "
                 "a fixed z, the plot the discriminator's and generator's losses.")
     with gr.Row():
-        choice = gr.Radio(list(DATASETS), value=next(iter(DATASETS)), label="What to learn")
+        titles = list(live_presets().values())
+        choice = gr.Radio(titles, value=titles[0], label="What to learn")
         steps = gr.Slider(50, 1000, value=300, step=10, label="Steps")
     with gr.Row():
         go = gr.Button("Start training", variant="primary", elem_id="train-start")

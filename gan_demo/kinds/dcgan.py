@@ -6,10 +6,14 @@ script therefore loads with ``load_state_dict(strict=True)``.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import torch
 from torch import nn
+
+from ..generate import ImageGenerator
+from ..registry import KindSpec, register
 
 SUPPORTED_SIZES = (28, 32, 64)
 
@@ -95,6 +99,10 @@ class DCGANGenerator(nn.Module):
         """z: (N, latent_dim) or (N, latent_dim, 1, 1) -> images (N, C, S, S) in [-1, 1]."""
         return self.main(z.reshape(z.shape[0], -1, 1, 1))
 
+    def first_block(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """The first block's output (transposed convolution, batch norm, ReLU): (N, width, start, start)."""
+        return self.main[:3](z.reshape(z.shape[0], -1, 1, 1))
+
 
 class DCGANDiscriminator(nn.Module):
     """Returns one logit per image (the sigmoid of pytorch/examples' D is folded into the loss)."""
@@ -108,3 +116,27 @@ class DCGANDiscriminator(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.main(images).reshape(-1)
+
+
+def from_foreign(state: dict[str, torch.Tensor], source) -> tuple[DCGANConfig, dict] | None:
+    """pytorch/examples' ``main.N`` layout, or HugGAN's same stack under ``model.N``. Shapes give z length,
+    widths, channels and size: ConvT(nz, 8w, k) ... ConvT(w, nc, 4)."""
+    if "model.0.weight" in state and not any(k.startswith(("main.", "model.model.")) for k in state):
+        state = {"main." + k.removeprefix("model."): v for k, v in state.items()}
+    if "main.0.weight" not in state:
+        return None
+    convs = [state[k] for k in sorted((k for k in state if re.fullmatch(r"main\.\d+\.weight", k)
+                                       and state[k].dim() == 4), key=lambda k: int(k.split(".")[1]))]
+    if len(convs) < 2:
+        return None
+    first, last = convs[0], convs[-1]
+    config = DCGANConfig(latent_dim=first.shape[0], channels=last.shape[1],
+                         image_size=first.shape[-1] * 2 ** (len(convs) - 1), base_width=last.shape[0])
+    return config, state
+
+
+SPEC = register(KindSpec(
+    name="dcgan", title="DCGAN", config_class=DCGANConfig, generator_class=DCGANGenerator,
+    discriminator_class=DCGANDiscriminator, wrapper=ImageGenerator, view="latent",
+    task="train.tasks.image_gan:DCGANTask", pipeline_tag="unconditional-image-generation",
+    usage=lambda payload: "images = model.generate(n=4, seed=0)", from_foreign=from_foreign))

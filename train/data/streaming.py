@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
+from .core import DataError, ImageData, center_square
 
 log = logging.getLogger(__name__)
 
@@ -49,13 +50,9 @@ class StreamedFolder(torch.utils.data.Dataset):
                 return self.decode(path)
             except (UnidentifiedImageError, OSError) as error:
                 log.warning("skipping %s: %s", path, error)
-        from .data import DataError
-
         raise DataError(f"{self.source}: no readable images")
 
     def decode(self, path: Path) -> torch.Tensor:
-        from .data import center_square
-
         with Image.open(path) as image:
             square = center_square(image.convert("L" if self.channels == 1 else "RGB"))
             pixels = np.asarray(square.resize((self.image_size, self.image_size), Image.Resampling.LANCZOS))
@@ -73,8 +70,6 @@ def epoch_batches(data, shard: torch.Tensor, batch_size: int, start: int, steps:
         for index in range(start, steps):
             yield data, shard[index * batch_size:(index + 1) * batch_size]
         return
-    from .data import ImageData
-
     remaining = shard[start * batch_size:steps * batch_size].tolist()
     loader = torch.utils.data.DataLoader(torch.utils.data.Subset(data, remaining), batch_size=batch_size,
                                          num_workers=min(4, os.cpu_count() or 1), drop_last=True,

@@ -13,6 +13,10 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..foreign import drop_old_norm_keys
+from ..registry import KindSpec, register
+from ..translate import SketchTranslator
+
 NORMS = ("batch", "instance", "none")
 INFERENCE_MODES = ("paper", "eval")
 
@@ -141,3 +145,39 @@ def init_pix2pix_weights(module: nn.Module) -> None:
     elif isinstance(module, nn.BatchNorm2d):
         nn.init.normal_(module.weight, 1.0, 0.02)
         nn.init.zeros_(module.bias)
+
+
+def from_foreign(state: dict[str, torch.Tensor], source) -> tuple[Pix2PixConfig, dict] | None:
+    """The reference ``UnetGenerator`` (``model.model.0.weight`` ...): depth from the nesting, width, channels and
+    norm from the tensors. Published generators were trained at 256 px in the paper's inference mode."""
+    if "model.model.0.weight" not in state:
+        return None
+    prefix, depth = "model.model.", 1
+    while any(k.startswith(f"{prefix}{1 if depth == 1 else 3}.model.") for k in state):
+        prefix = f"{prefix}{1 if depth == 1 else 3}.model."
+        depth += 1
+    first = state["model.model.0.weight"]  # (ngf, input_nc, 4, 4)
+    output_nc = state["model.model.3.weight"].shape[1]  # outermost ConvTranspose2d (2 ngf, output_nc, 4, 4)
+    # affine batch norm leaves 1-D scales; old instance-norm files may carry running stats but never scales
+    batch_norm = any(k.endswith(".weight") and v.dim() == 1 for k, v in state.items())
+    config = Pix2PixConfig(input_channels=first.shape[1], output_channels=output_nc, depth=depth,
+                           base_width=first.shape[0], norm="batch" if batch_norm else "instance", dropout=True,
+                           inference_mode="paper", image_size=256)
+    return config, drop_old_norm_keys(state, batch_norm)
+
+
+def objective(options: dict) -> str:
+    """What trained it: the paper's PatchGAN + reconstruction, or reconstruction alone (``--gan-weight 0``)."""
+    reconstruction = f"{options.get('reconstruction', 'l1').upper()} × {options.get('l1_weight', 100.0):g}"
+    gan_weight = options.get("gan_weight", 1.0)
+    if not gan_weight:
+        return f"{reconstruction} alone (no adversarial term, no discriminator trained)"
+    return f"PatchGAN adversarial loss × {gan_weight:g} + {reconstruction} (Isola et al. 2017)"
+
+
+SPEC = register(KindSpec(
+    name="pix2pix", title="pix2pix U-Net", config_class=Pix2PixConfig, generator_class=UnetGenerator,
+    discriminator_class=PatchDiscriminator, wrapper=SketchTranslator, view="sketch",
+    task="train.tasks.pix2pix:Pix2PixTask", pipeline_tag="image-to-image",
+    usage=lambda payload: 'colour = model.translate(PIL.Image.open("sketch.png"))',
+    from_foreign=from_foreign, objective=objective))

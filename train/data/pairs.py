@@ -23,7 +23,8 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 
-from .data import IMAGE_SUFFIXES, OPENMOJI_CREDIT, DataError, cache_dir, openmoji_codes, save_tensor
+from .core import IMAGE_SUFFIXES, DataError, cache_dir, save_tensor
+from .openmoji import OPENMOJI_CREDIT, line_art_svg, openmoji_codes, read_svg, render_svg
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,6 @@ def load_openmoji_pairs(image_size: int, split: str = "train") -> PairData:
 
 
 def render_openmoji_pairs(image_size: int, split: str) -> tuple[torch.Tensor, torch.Tensor]:
-    from .openmoji import line_art_svg, read_svg, render_svg
 
     sketches, targets, failed, colourless = [], [], 0, 0
     for code in openmoji_codes(split):

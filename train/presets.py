@@ -1,0 +1,77 @@
+"""Named recipes: ``python -m train --preset NAME --out DIR`` runs the command line a shipped model was trained
+with (flags after the preset override its values). Live presets are the small runs of the app's Train tab."""
+from __future__ import annotations
+
+import shlex
+
+from .errors import UsageError
+
+# name -> (what it makes, the sub-command and flags)
+PRESETS: dict[str, tuple[str, str]] = {
+    "mnist-cgan": ("the shipped MNIST conditional GAN",
+                   "cgan --data mnist --label-input projection --augment translation --epochs 45 --save-every 200"),
+    "mnist-dcgan": ("the shipped MNIST DCGAN", "dcgan --data mnist --epochs 25 --batch-size 64 --save-every 300"),
+    "fashion-cgan": ("the shipped Fashion-MNIST conditional GAN",
+                     "cgan --data fashion-mnist --label-input projection --augment translation --epochs 12 "
+                     "--lr-decay-epochs 4 --save-every 500"),
+    "openmoji-dcgan": ("the shipped OpenMoji DCGAN",
+                       "dcgan --data openmoji --epochs 20 --batch-size 32 --width 32 --save-every 200"),
+    "openmoji-pix2pix": ("the shipped OpenMoji sketch colouriser",
+                         "pix2pix --data openmoji --gan-weight 0 --reconstruction l2 --lr 2e-3 --batch-size 16 "
+                         "--no-dropout --norm batch --inference-mode eval --jitter 1 --epochs 100 "
+                         "--lr-decay-epochs 50 --save-every 500 --width 28 --mirror-average --half-weights"),
+    # the Train tab's runs: small, no EMA (a few hundred steps are too few to average; the grid shows G live)
+    "live-mnist-cgan": ("MNIST digits, conditional GAN (28 px)",
+                        "cgan --data mnist --width 32 --batch-size 32 --ema-decay 0 --epochs 1000 --device cpu"),
+    "live-mnist-dcgan": ("MNIST digits, DCGAN (28 px)",
+                         "dcgan --data mnist --width 32 --batch-size 32 --ema-decay 0 --epochs 1000 --device cpu"),
+    "live-openmoji-dcgan": ("OpenMoji emoji, DCGAN (32 px)",
+                            "dcgan --data openmoji --image-size 32 --data-limit 1024 --width 32 --batch-size 32 "
+                            "--ema-decay 0 --epochs 1000 --device cpu"),
+}
+
+
+def expand(argv: list[str]) -> list[str]:
+    """``argv`` with ``--preset NAME`` replaced by the preset's sub-command and flags, the user's flags after
+    them (so they win). ``KIND --preset NAME`` is accepted when KIND is the preset's own."""
+    if "--preset" not in argv:
+        return argv
+    at = argv.index("--preset")
+    if at + 1 >= len(argv) or argv[at + 1] not in PRESETS:
+        raise UsageError(f"--preset: choose one of {', '.join(PRESETS)}")
+    command, *flags = shlex.split(PRESETS[argv[at + 1]][1])
+    rest = argv[:at] + argv[at + 2:]
+    if rest and not rest[0].startswith("-"):
+        if rest[0] != command:
+            raise UsageError(f"--preset {argv[at + 1]} trains a {command}, not a {rest[0]}")
+        rest = rest[1:]
+    return [command, *flags, *rest]
+
+
+def matching_preset(command_line: str) -> str | None:
+    """The preset whose recipe a recorded command line ran, its resumes included (--out, --resume and --quiet
+    aside), if any."""
+    recipe: dict[str, str] = {}
+    for segment in command_line.split(" ; "):
+        segment = segment.removeprefix("resumed with: ")
+        tokens = shlex.split(segment)[3:] if segment.startswith("python -m train") else []
+        if "--preset" in tokens:
+            return tokens[tokens.index("--preset") + 1]
+        recipe.update(_flags(tokens))
+    for name, (_, preset) in PRESETS.items():
+        if _flags(shlex.split(preset)) == recipe:
+            return name
+    return None
+
+
+def _flags(tokens: list[str]) -> dict[str, str]:
+    """flag -> value of a command (the sub-command under ""); where-to-run flags left out."""
+    found, skip = {}, {"--out", "--resume", "--quiet"}
+    for i, token in enumerate(tokens):
+        if not token.startswith("--"):
+            if i == 0:
+                found[""] = token
+            continue
+        if token not in skip:
+            found[token] = tokens[i + 1] if i + 1 < len(tokens) and not tokens[i + 1].startswith("--") else ""
+    return found

@@ -1,0 +1,104 @@
+"""The contract between a GAN kind and the one training loop (``train.loop.fit``).
+
+A task owns its networks (``networks``: name -> module) and says, as *phases*, what one training step does: each
+phase computes one loss with ``loss(phase, batch)`` and steps one optimiser group, as StyleGAN2-ADA's
+``accumulate_gradients(phase, ...)`` does. A phase can run every N steps (lazy regularisation) and can freeze
+networks it only needs gradients *through*. The loop owns optimisers, precision, EMA, checkpoints and run files,
+and knows no kind: two generators and two discriminators, or an R1 phase every 16 steps, need no special case.
+
+A task class is also how the CLI learns a kind's flags: ``add_arguments``, ``validate`` (a ``UsageError`` for a
+combination that means nothing), ``load_data`` and ``from_args``.
+"""
+from __future__ import annotations
+
+import abc
+import argparse
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str  # "D", "G", "R1", ...: also the loss column "loss_<name>" of losses.csv
+    optimizer: str  # the optimiser group it steps: "G" or "D"
+    frozen: tuple[str, ...] = ()  # networks whose weight gradients this phase does not need
+    every: int = 1  # run on steps divisible by this (lazy regularisation)
+
+
+def to_unit_range(images: torch.Tensor) -> torch.Tensor:
+    """uint8 [0, 255] -> float [-1, 1]."""
+    return images.float().div_(127.5).sub_(1.0)
+
+
+class Task(abc.ABC):
+    kind: str  # the registered kind whose checkpoint this task writes
+    help: str = ""  # one line for `python -m train --help`
+    defaults: dict = {"epochs": 25, "batch_size": 64, "lr": 2e-4}  # of the shared training flags
+    generator_name = "G"  # the network shipped as model.safetensors (and averaged by the EMA)
+    optimizer_groups: dict[str, tuple[str, ...]] = {"G": ("G",), "D": ("D",)}  # group -> networks it updates
+
+    def __init__(self, config, networks: dict[str, nn.Module]):
+        self.config = config
+        self.networks = networks
+
+    # ---- the command line -------------------------------------------------------------------------------------
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """The kind's own flags (the shared ones are added by the CLI)."""
+
+    @classmethod
+    def validate(cls, args: argparse.Namespace) -> None:
+        """Fill defaults that depend on other flags; raise UsageError for flags that mean nothing together."""
+
+    @classmethod
+    def option_overrides(cls, args: argparse.Namespace) -> dict:
+        """TrainOptions fields this kind sets from its flags (``extra`` is recorded in run.json and the card)."""
+        return {}
+
+    @classmethod
+    @abc.abstractmethod
+    def load_data(cls, args: argparse.Namespace):
+        """The dataset the flags name."""
+
+    @classmethod
+    @abc.abstractmethod
+    def from_args(cls, args: argparse.Namespace, data) -> "Task":
+        """A fresh task (networks initialised from the current RNG state)."""
+
+    # ---- a training step ----------------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def phases(self) -> list[Phase]:
+        """The phases of one step, in order."""
+
+    @abc.abstractmethod
+    def make_batch(self, data, indices: torch.Tensor) -> dict:
+        """The batch of ``indices`` (on the data's device), shared by every phase of the step."""
+
+    @abc.abstractmethod
+    def loss(self, phase: str, batch: dict) -> tuple[torch.Tensor, dict]:
+        """(loss to minimise, stats to log) of ``phase``; may leave tensors in ``batch`` for later phases."""
+
+    def prepare(self, data) -> None:
+        """Precompute what the sample grid needs from the data (once, before the first step)."""
+
+    # ---- what gets saved ------------------------------------------------------------------------------------------
+    @property
+    def generator(self) -> nn.Module:
+        return self.networks[self.generator_name]
+
+    @property
+    def shipped_discriminator(self) -> str | None:
+        """The network saved as discriminator.safetensors (the detective), or None: an untrained D is not shipped."""
+        return "D" if any(phase.optimizer == "D" for phase in self.phases()) else None
+
+    @abc.abstractmethod
+    def sample_grid(self, generator: nn.Module) -> torch.Tensor:
+        """(N, C, H, W) in [-1, 1]: the images of the per-save grid, from fixed inputs."""
+
+    def grid_columns(self) -> int:
+        return 8
+
+    def recalibrate(self, generator: nn.Module) -> None:
+        """Re-estimate what the EMA copy cannot average (batch-norm statistics); nothing by default."""
