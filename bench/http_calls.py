@@ -45,14 +45,14 @@ class RunningApp:
 
 
 @contextlib.contextmanager
-def running_app(timeout: float = 180):
-    """``python app.py`` in its own process, as users start it (so the client here never shares its GIL);
-    yields a RunningApp once it answers HTTP, stops it afterwards."""
+def running_app(timeout: float = 180, script: Path = ROOT / "app.py", env: dict | None = None):
+    """``python app.py`` (or ``script``) in its own process, as users start it (so the client here never shares
+    its GIL), with ``env`` added to the environment; yields a RunningApp once it answers HTTP, stops it afterwards."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = dict(os.environ, GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port))
-    server = subprocess.Popen([sys.executable, str(ROOT / "app.py")], cwd=ROOT, env=env,
+    env = dict(os.environ, **(env or {}), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port))
+    server = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, env=env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
@@ -77,26 +77,41 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
 
-def sketch_payload(url: str) -> dict:
-    """Upload a drawn test sketch to the server and return the Sketchpad value referencing it."""
+def upload(url: str, image, name: str = "image.png", timeout: float = 60) -> dict:
+    """Upload a PIL image as the browser does (POST /gradio_api/upload); the FileData value that references it."""
     import io
 
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    boundary = "gan-playground-bench"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"{name}\"\r\n"
+            "Content-Type: image/png\r\n\r\n").encode() + buffer.getvalue() + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(f"{url.rstrip('/')}/gradio_api/upload", data=body,
+                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        path = json.loads(response.read())[0]
+    return {"path": path, "meta": {"_type": "gradio.FileData"}}
+
+
+def sketch_image(variant: int = 0):
+    """A 512 px test drawing (a face); each ``variant`` (up to 2**20) is a different file: it moves the mouth and
+    writes its bits as off-white pixels along the bottom edge, as distinct users' drawings are distinct files."""
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (512, 512), "white")
     pen = ImageDraw.Draw(image)
     pen.ellipse((100, 100, 400, 400), outline="black", width=8)
-    pen.arc((180, 200, 330, 330), 20, 160, fill="black", width=8)
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    boundary = "gan-playground-bench"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"sketch.png\"\r\n"
-            "Content-Type: image/png\r\n\r\n").encode() + buffer.getvalue() + f"\r\n--{boundary}--\r\n".encode()
-    request = urllib.request.Request(f"{url.rstrip('/')}/gradio_api/upload", data=body,
-                                     headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
-    with urllib.request.urlopen(request) as response:
-        path = json.loads(response.read())[0]
-    file = {"path": path, "meta": {"_type": "gradio.FileData"}}
+    shift = variant % 40
+    pen.arc((180, 200 + shift, 330, 330 + shift), 20, 160, fill="black", width=8)
+    for bit in range(20):
+        if variant >> bit & 1:
+            image.putpixel((bit, 511), (255, 255, 254))
+    return image
+
+
+def sketch_payload(url: str, variant: int = 0) -> dict:
+    """Upload a drawn test sketch to the server and return the Sketchpad value referencing it."""
+    file = upload(url, sketch_image(variant), "sketch.png")
     return {"background": file, "layers": [], "composite": file}
 
 

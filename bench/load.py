@@ -1,58 +1,127 @@
-"""Many concurrent clients with mixed requests: failures, p50 / p95, and resident memory growth.
-Usage: python -m bench.load [--clients 20 --requests 25 --memory-requests 1000]"""
+"""Sustained traffic against a freshly started `python app.py`: failures, latency, and whether the server's
+resident memory and temporary files plateau.
+
+The server runs in its own process with its own TMPDIR, so Gradio's temp/cache folder (GRADIO_TEMP_DIR, else
+TMPDIR/gradio) and the app's GIF folder (TMPDIR/gan_playground_gifs) hold only this run's files. After a warm-up
+of 100 requests come rounds of 1,000 mixed requests from 50 concurrent clients until at least 5,000 requests;
+after each round: requests so far, failures, p50 / p95, the server's resident memory (children included), and the
+files in the two folders. The mix has every endpoint kind with a new seed per request, uploads (/realness with an
+image, /pix2pix_translate with a sketch; every upload a different file, as different users' are) and file
+outputs (PNG images, the GIFs of /interpolate and /interpolate_labels).
+
+Usage: python -m bench.load [--clients 50 --round 1000 --total 5000 --warm-up 100]
+       python -m bench.load --script bench/bounded_app.py   # the app with the proposed launch settings
+"""
 from __future__ import annotations
 
 import argparse
-import itertools
+import functools
+import os
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from .http_calls import call, mixed_requests, percentile, running_app
+from .http_calls import ROOT, call, percentile, running_app, sketch_payload, upload
+
+KINDS = ("dcgan_sample", "dcgan_latent", "interpolate", "realness", "cgan_sample", "cgan_grid",
+         "interpolate_labels", "pix2pix_translate")
 
 
-def hammer(url: str, clients: int, per_client: int) -> tuple[int, list[float], list[str]]:
-    """(failures, latencies, first error messages) of ``clients`` threads each sending ``per_client`` requests."""
-    requests = mixed_requests(url)
+def judged_image(n: int):
+    """A small drawing of a digit-like stroke; ``n`` (up to 2**16) makes it a different file."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("L", (64, 64), 255)
+    ImageDraw.Draw(image).line((20, 12, 44, 12, 28, 52), fill=0, width=5)
+    for bit in range(16):
+        if n >> bit & 1:
+            image.putpixel((bit, 63), 254)
+    return image
+
+
+@functools.cache
+def first_models() -> tuple[str, str, str]:
+    import gan_demo
+
+    return tuple(gan_demo.list_models(kind)[0] for kind in ("dcgan", "cgan", "pix2pix"))
+
+
+def request(url: str, n: int) -> tuple[str, list]:
+    """Request number ``n`` of the mix: its endpoint and arguments (uploading its file first, if it has one)."""
+    dcgan, cgan, pix2pix = first_models()
+    seed, kind = n, KINDS[n % len(KINDS)]
+    arguments = {
+        "dcgan_sample": lambda: [dcgan, seed, 1.0],
+        "dcgan_latent": lambda: [dcgan, seed, 0.9] + [0.5] * 8 + [0.0] * 8,
+        "interpolate": lambda: [dcgan, seed, seed + 1, 8],
+        "realness": lambda: [dcgan, upload(url, judged_image(n)), ""],
+        "cgan_sample": lambda: [cgan, str(n % 10), seed],
+        "cgan_grid": lambda: [cgan, seed],
+        "interpolate_labels": lambda: [cgan, "1", "7", seed, 8],
+        "pix2pix_translate": lambda: [pix2pix, sketch_payload(url, n)],
+    }[kind]
+    return kind, arguments()
+
+
+def hammer(url: str, clients: int, per_client: int, start: int = 0) -> tuple[int, list[float], list[str]]:
+    """(failures, latencies, first error messages) of ``clients`` threads each sending ``per_client`` requests
+    of the mix, numbered from ``start``."""
 
     def client(index: int):
         results = []
-        for endpoint, arguments in itertools.islice(itertools.cycle(requests), index, index + per_client):
+        for n in range(start + index, start + clients * per_client, clients):
             try:
-                results.append(call(url, endpoint, arguments))
+                endpoint, arguments = request(url, n)
+                ok, output, seconds = call(url, endpoint, arguments)
+                results.append((ok, f"/{endpoint}: {output}", seconds))
             except OSError as error:
-                results.append((False, str(error), 0.0))
+                results.append((False, f"{KINDS[n % len(KINDS)]}: {error}", 0.0))
         return results
 
     with ThreadPoolExecutor(clients) as pool:
         results = [r for batch in pool.map(client, range(clients)) for r in batch]
-    failures = [str(output) for ok, output, _ in results if not ok]
+    failures = [output for ok, output, _ in results if not ok]
     return len(failures), [seconds for ok, _, seconds in results if ok], failures[:3]
 
 
 def resident_mb(pid: int) -> float:
+    """Resident memory of the process and its children, in MiB."""
     import psutil
 
-    return psutil.Process(pid).memory_info().rss / 2**20
+    process = psutil.Process(pid)
+    return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
+
+
+def file_count(folder: Path) -> int:
+    return sum(len(files) for _, _, files in os.walk(folder))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--requests", type=int, default=25)
-    parser.add_argument("--memory-requests", type=int, default=1000)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--round", type=int, default=1000, help="requests per round")
+    parser.add_argument("--total", type=int, default=5000, help="requests after the warm-up, at least")
+    parser.add_argument("--warm-up", type=int, default=100)
+    parser.add_argument("--script", type=Path, default=ROOT / "app.py", help="the server to start")
     args = parser.parse_args()
-    with running_app() as app:
-        url, server = app.url, app.pid
-        failures, latencies, errors = hammer(url, args.clients, args.requests)
-        print(f"{args.clients} clients x {args.requests} mixed requests: {failures} failures, "
-              f"p50 {percentile(latencies, 50) * 1e3:.0f} ms, p95 {percentile(latencies, 95) * 1e3:.0f} ms")
-        for error in errors:
-            print("  error:", error)
-        hammer(url, 10, 10)
-        after_100 = resident_mb(server)
-        hammer(url, 10, max(1, (args.memory_requests - 100) // 10))
-        after_all = resident_mb(server)
-    print(f"server resident memory: {after_100:.0f} MB after 100 requests, {after_all:.0f} MB after "
-          f"{args.memory_requests} ({after_all - after_100:+.0f} MB)")
+    with tempfile.TemporaryDirectory(prefix="gan-load-") as tmp, \
+            running_app(script=args.script, env={"TMPDIR": tmp}) as app:
+        gradio_dir = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tmp) / "gradio")
+        gif_dir = Path(tmp) / "gan_playground_gifs"
+        print(f"{args.script.name}, {args.clients} clients; cold start {app.start_seconds:.1f} s")
+        print("| requests | failures | p50 ms | p95 ms | RSS MB | Gradio temp files | GIF files |")
+        print("|---|---|---|---|---|---|---|")
+        done, failed, errors = 0, 0, []
+        for size in [args.warm_up] + [args.round] * -(-args.total // args.round):
+            clients = min(args.clients, size)
+            failures, latencies, first_errors = hammer(app.url, clients, size // clients, start=done)
+            done, failed, errors = done + size // clients * clients, failed + failures, errors + first_errors
+            print(f"| {done} | {failed} | {percentile(latencies, 50) * 1e3:.0f} | "
+                  f"{percentile(latencies, 95) * 1e3:.0f} | {resident_mb(app.pid):.0f} | "
+                  f"{file_count(gradio_dir)} | {file_count(gif_dir)} |", flush=True)
+    for error in errors[:3]:
+        print("  error:", error)
+
 
 if __name__ == "__main__":
     main()

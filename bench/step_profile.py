@@ -28,22 +28,24 @@ def group_of(name: str) -> str:
 
 def profiled_step_shares(name: str, steps: int, device: str, precision: Precision) -> tuple[dict[str, float], float]:
     """Share of self time per group, and seconds per step."""
-    make_config, batch_size = SETUPS[name]
+    kind, make_config, batch_size = SETUPS[name]
     config = make_config()
-    task = fresh_task(config, augment=("color", "translation", "cutout"))
-    generator, discriminator = task.generator.to(device), task.discriminator.to(device)
-    precision.prepare(generator, discriminator)
+    task = fresh_task(kind, config, augment=("color", "translation", "cutout") if kind != "pix2pix" else ())
+    for module in task.networks.values():
+        module.to(device)
+    precision.prepare(*task.networks.values())
     data = synthetic_data(config, batch_size).to(device)
     batch_indices = torch.arange(batch_size, device=device)
-    opt_g = torch.optim.Adam(generator.parameters(), lr=2e-4, betas=(0.5, 0.999))
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=2e-4, betas=(0.5, 0.999))
+    optimizers = {group: torch.optim.Adam([p for net in task.optimizer_groups[group]
+                                           for p in task.networks[net].parameters()], lr=2e-4, betas=(0.5, 0.999))
+                  for group in {phase.optimizer for phase in task.phases()}}
     cuda = torch.device(device).type == "cuda"
-    for _ in range(2):  # warm-up: first calls pick kernels and allocate
-        train_step(task, task.make_batch(data, batch_indices), opt_g, opt_d, precision)
+    for step in range(2):  # warm-up: first calls pick kernels and allocate
+        train_step(task, task.make_batch(data, batch_indices), optimizers, step, precision)
     activities = [ProfilerActivity.CPU] + ([ProfilerActivity.CUDA] if cuda else [])
     with profile(activities=activities) as profiler:
-        for _ in range(steps):
-            train_step(task, task.make_batch(data, batch_indices), opt_g, opt_d, precision)
+        for step in range(steps):
+            train_step(task, task.make_batch(data, batch_indices), optimizers, step, precision)
     totals: dict[str, float] = {}
     for event in profiler.key_averages():
         seconds = (event.self_device_time_total if cuda else event.self_cpu_time_total) / 1e6

@@ -11,19 +11,24 @@ from pathlib import Path
 
 import torch
 
-from gan_demo.models import MODEL_KINDS, CGANConfig, DCGANConfig, Pix2PixConfig
+from gan_demo.kinds.cgan import CGANConfig
+from gan_demo.kinds.dcgan import DCGANConfig
+from gan_demo.kinds.pix2pix import Pix2PixConfig
+from gan_demo.registry import kind as kind_spec
 from train.data import ImageData
-from train.loop import TrainOptions, fit
-from train.pairs import PairData
+from train.data.pairs import PairData
+from train.loop import fit
+from train.options import TrainOptions
 from train.precision import has_native_bf16
-from train.tasks import ImageGANTask, Pix2PixTask
+from train.tasks import task_class
 
-# kind -> (config, batch size, data maker): the CLI defaults of each kind
+# name -> (kind, config, batch size): the CLI defaults of each kind
 SETUPS = {
-    "dcgan-64 (openmoji)": (lambda: DCGANConfig(image_size=64, channels=3, base_width=64), 64),
-    "cgan-28 (mnist)": (lambda: CGANConfig(image_size=28, channels=1, base_width=64), 64),
-    "pix2pix-128 (openmoji)": (lambda: Pix2PixConfig(input_channels=1, depth=7, base_width=16, image_size=128,
-                                                     norm="instance", inference_mode="eval", disc_width=32), 8),
+    "dcgan-64 (openmoji)": ("dcgan", lambda: DCGANConfig(image_size=64, channels=3, base_width=64), 64),
+    "cgan-28 (mnist)": ("cgan", lambda: CGANConfig(image_size=28, channels=1, base_width=64), 64),
+    "pix2pix-128 (openmoji)": ("pix2pix", lambda: Pix2PixConfig(input_channels=1, depth=7, base_width=16,
+                                                                image_size=128, norm="instance",
+                                                                inference_mode="eval", disc_width=32), 8),
 }
 
 
@@ -38,32 +43,25 @@ def synthetic_data(config, count: int):
     return ImageData(torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator), labels)
 
 
-def kind_of(config) -> str:
-    return "pix2pix" if isinstance(config, Pix2PixConfig) else "cgan" if isinstance(config, CGANConfig) else "dcgan"
-
-
-def fresh_task(config, augment: tuple[str, ...] = ()):
-    """A task with new G and D for ``config``; ``augment`` is the image GANs' DiffAugment policy."""
-    kind = kind_of(config)
-    _, generator_class, discriminator_class = MODEL_KINDS[kind]
-    if kind == "pix2pix":
-        return Pix2PixTask(config, generator_class(config), discriminator_class(config))
-    return ImageGANTask(kind, config, generator_class(config), discriminator_class(config), augment=augment)
+def fresh_task(kind: str, config, augment: tuple[str, ...] = ()):
+    """A task with new networks for ``config``; ``augment`` is the image GANs' DiffAugment policy."""
+    spec = kind_spec(kind)
+    networks = (config, spec.generator_class(config), spec.discriminator_class(config))
+    return task_class(kind)(*networks, **({"augment": augment} if augment else {}))
 
 
 def images_per_second(name: str, device: str, precision: str, steps: int) -> float:
-    make_config, batch = SETUPS[name]
+    kind, make_config, batch = SETUPS[name]
     config = make_config()
-    kind = kind_of(config)
     data = synthetic_data(config, batch * (steps + 2))
     rates = []
     for measured_steps in (2, steps + 2):  # the difference removes start-up and checkpoint writing
-        task = fresh_task(config)
+        task = fresh_task(kind, config)
         with tempfile.TemporaryDirectory() as out:
             started = time.perf_counter()
             fit(task, data, TrainOptions(epochs=1, batch_size=batch, max_steps=measured_steps, device=device,
                                          precision=precision,
-                                         ema_decay=0.999 if kind != "pix2pix" else 0.0), Path(out),
+                                         ema_decay=task_class(kind).defaults.get("ema_decay", 0.999)), Path(out),
                 show_progress=False)
             if device == "cuda":
                 torch.cuda.synchronize()

@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def write_images(folder: Path, count: int) -> None:
-    from train.data import load_openmoji
+    from train.data.openmoji import load_openmoji
 
     images = load_openmoji(64).images[:count]
     if len(images) < count:

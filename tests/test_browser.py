@@ -18,10 +18,10 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 @pytest.fixture(scope="module")
 def app_url():
-    from gan_demo.ui import LAUNCH_OPTIONS, build_demo
+    from gan_demo.ui import LAUNCH_OPTIONS, QUEUE_OPTIONS, build_demo
 
     demo = build_demo()
-    demo.queue(default_concurrency_limit=4)
+    demo.queue(**QUEUE_OPTIONS)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **LAUNCH_OPTIONS)
     yield url
     demo.close()

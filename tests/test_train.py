@@ -340,3 +340,89 @@ def test_download_offline_is_a_clear_error(tmp_path, isolated_cache, monkeypatch
     monkeypatch.setenv("GAN_PLAYGROUND_PIX2PIX_URL", "http://127.0.0.1:9/none")
     assert main(["pix2pix", "--download", "maps", "--out", str(tmp_path / "m"), "--quiet"]) == 2
     assert "could not download the maps dataset" in capsys.readouterr().err
+
+
+def test_a_resume_that_changes_the_weights_keeps_every_section_and_never_serves_old_directions(tmp_path):
+    data = make_image_folder(tmp_path / "discs")
+    out = tmp_path / "run"
+    assert main(["dcgan", "--data", str(data), "--epochs", "1", *run_folder(out)]) == 0
+    assert main(["directions", str(out), "--count", "3", "--samples", "200"]) == 0
+    assert gan_demo.load(str(out)).directions is not None
+    sections = set(json.loads((out / "config.json").read_text()))
+    assert main(["dcgan", "--data", str(data), "--epochs", "2", "--resume", *run_folder(out)]) == 0
+    assert set(json.loads((out / "config.json").read_text())) == sections  # directions and all kept
+    assert gan_demo.load(str(out)).directions is None  # computed from the weights before the resume: not served
+    assert "stale until recomputed" in (out / "README.md").read_text()
+    assert main(["directions", str(out), "--count", "3", "--samples", "200"]) == 0
+    assert gan_demo.load(str(out)).directions is not None
+    assert "stale" not in (out / "README.md").read_text()
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["pix2pix", "--data", "openmoji", "--gan-weight", "0", "--lr-d", "1e-3"], "no discriminator is trained"),
+    (["pix2pix", "--data", "openmoji", "--gan-weight", "0", "--disc-width", "8"], "no discriminator is trained"),
+    (["pix2pix", "--data", "openmoji", "--direction", "BtoA"], "always line art -> colour"),
+    (["pix2pix", "--data", "openmoji", "--gan-weight", "0", "--l1-weight", "0"], "not both 0"),
+    (["dcgan", "--data", "mnist", "--ema-decay", "1.5"], "must be in [0, 1)"),
+    (["--preset", "mnist-cgan", "pix2pix"], "trains a cgan, not a pix2pix"),
+    (["--preset", "no-such-recipe"], "choose one of"),
+])
+def test_flags_that_mean_nothing_together_are_refused_in_one_line(tmp_path, capsys, argv, message):
+    assert main(argv + ["--out", str(tmp_path / "out"), "--dry-run"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error:") and message in err[0]
+
+
+def test_a_preset_is_the_shipped_recipe_and_later_flags_override_it(tmp_path, capsys):
+    assert main(["--preset", "openmoji-pix2pix", "--out", str(tmp_path / "p"), "--epochs", "3", "--dry-run"]) == 0
+    options = json.loads(capsys.readouterr().out)
+    assert options["command"] == "pix2pix" and options["width"] == "28" and options["gan_weight"] == "0.0"
+    assert options["epochs"] == "3" and options["mirror_average"] == "True"
+    assert options["command_line"].startswith("python -m train --preset openmoji-pix2pix")
+
+
+def test_a_resume_names_every_flag_the_saved_run_overrides(tmp_path, caplog):
+    data = make_image_folder(tmp_path / "discs")
+    out = tmp_path / "run"
+    assert main(["dcgan", "--data", str(data), "--epochs", "1", *run_folder(out)]) == 0
+    with caplog.at_level("WARNING"):
+        assert main(["dcgan", "--data", str(data), "--epochs", "2", "--lr", "0.1", "--resume", *run_folder(out),
+                     "--width", "16"]) == 0
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any(w.startswith("--lr 0.1 is ignored: the resumed run keeps 0.0002") for w in warnings)
+    assert any(w.startswith("--width 16 is ignored") for w in warnings)
+    assert not any(w.startswith("--epochs") for w in warnings)  # a resume may change it
+    assert json.loads((out / "config.json").read_text())["training"]["options"]["lr_g"] == 0.0002
+
+
+def test_a_bug_shows_its_traceback_instead_of_a_one_line_error(tmp_path, monkeypatch):
+    from train.tasks.image_gan import DCGANTask
+
+    def broken(cls, args, data):
+        raise KeyError("a bug, not the user's fault")
+
+    monkeypatch.setattr(DCGANTask, "from_args", classmethod(broken))
+    data = make_image_folder(tmp_path / "discs", count=8)
+    with pytest.raises(KeyError, match="a bug"):
+        main(["dcgan", "--data", str(data), *run_folder(tmp_path / "run")])
+
+
+def test_the_train_tab_builds_its_task_the_way_the_cli_does(isolated_cache):
+    """The live cGAN gets the mode-seeking term and the auxiliary class head the shipped cGAN needed."""
+    from train import api
+    from train.tasks import task_class
+
+    args = api._args("live-mnist-cgan", steps=5, out=Path("unused"))
+    task = task_class(args.command).from_args(args, api._live_data("live-mnist-cgan"))
+    assert task.mode_seeking == 1.0 and task.auxiliary_weight == 1.0 and task.config.auxiliary_classifier
+    assert task.config.base_width == 32 and task.config.class_names == [str(i) for i in range(10)]
+
+
+def test_a_live_run_trains_saves_and_loads(tmp_path, isolated_cache):
+    from train import api
+
+    seen = []
+    api.train_live("live-mnist-dcgan", steps=12, out=tmp_path / "live", should_stop=lambda: False,
+                   on_progress=lambda step, history, grid: seen.append(step))
+    assert seen == [10, 12]
+    assert gan_demo.load(str(tmp_path / "live")).generate(1, seed=0)[0].size == (28, 28)

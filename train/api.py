@@ -9,7 +9,11 @@ from typing import Callable
 from . import presets
 from .cli import build_parser
 from .options import TrainOptions
+from .run_files import LOSSES_FILE
 from .tasks import task_class
+
+
+__all__ = ["LOSSES_FILE", "live_presets", "preload", "train_live"]
 
 
 def live_presets() -> dict[str, str]:
@@ -40,14 +44,16 @@ def preload(preset: str) -> None:
 
 
 def train_live(preset: str, steps: int, out: Path, should_stop: Callable[[], bool],
-               on_progress: Callable) -> Path:
-    """Train ``preset`` for ``steps`` steps into ``out``, saving (and calling ``on_progress(step, history, grid)``)
-    every ``save_every`` steps; ``should_stop()`` ends it at the next step. Returns the run folder."""
+               on_progress: Callable | None = None, device: str | None = None) -> Path:
+    """Train ``preset`` for ``steps`` steps into ``out`` (on ``device``, else the preset's), saving (and calling
+    ``on_progress(step, history, grid)``) every LIVE_SAVE_EVERY steps; ``should_stop()`` ends it at the next
+    step. Progress can also be read from the folder (sample_grid.png, LOSSES_FILE). Returns the run folder."""
     import torch
 
     from .loop import fit
 
     args = _args(preset, steps, out)
+    args.device = device or args.device
     task = task_class(args.command)
     data = _live_data(preset)
     torch.manual_seed(args.seed)

@@ -60,10 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=task.help, allow_abbrev=False)
         add_common_training_flags(sub, **task.defaults)
         task.add_arguments(sub)
-    from .classifier import add_classifier_parser
-    from .detective import add_detective_parser
-    from .directions import add_directions_parser
-    from .evaluate import add_evaluate_parser
+    from .tools.classifier import add_classifier_parser
+    from .tools.detective import add_detective_parser
+    from .tools.directions import add_directions_parser
+    from .tools.evaluate import add_evaluate_parser
 
     for add in (add_evaluate_parser, add_directions_parser, add_detective_parser, add_classifier_parser):
         add(commands)
@@ -172,4 +172,7 @@ def train_and_publish(args: argparse.Namespace, task, data, options: TrainOption
     if args.push_to_hub:
         from gan_demo.hub import push_checkpoint
 
+        from .model_card import write_model_card
+
+        write_model_card(args.out, repo_id=args.push_to_hub)  # its "Use it" loads the Hub repo
         log.info("uploaded: %s", push_checkpoint(args.out, args.push_to_hub))

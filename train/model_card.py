@@ -11,16 +11,25 @@ from gan_demo.registry import kind as kind_spec
 from .presets import PRESETS, matching_preset
 
 CARD_FILE = "README.md"
+LICENCES = {"cc-by-sa-4.0": "CC BY-SA 4.0, as the OpenMoji artwork it was trained on (https://openmoji.org); the "
+                            "code that made it is MIT-licensed",
+            "mit": "MIT, as the code that made it"}
 STALE = "*(computed from earlier weights of this run: stale until recomputed)*"
 
 
-def write_model_card(folder: Path) -> None:
+# --data values that are data sets on the Hub too, for the card's ``datasets`` metadata
+HUB_DATASETS = {"mnist": "ylecun/mnist", "fashion-mnist": "zalando-datasets/fashion_mnist"}
+
+
+def write_model_card(folder: Path, repo_id: str | None = None) -> None:
+    """Render the card; ``repo_id``: the Hub repo it is pushed to, which its "Use it" snippet then loads."""
     folder = Path(folder)
-    atomic.write_text(folder / CARD_FILE, render_model_card(folder.name, read_config(folder), folder))
+    atomic.write_text(folder / CARD_FILE, render_model_card(repo_id or folder.name, read_config(folder), folder))
 
 
 def render_model_card(name: str, config: dict, folder: Path | None = None) -> str:
-    """The card of a checkpoint; with its ``folder``, tools' sections from other weights are marked stale."""
+    """The card of a checkpoint (``name``: what ``gan_demo.load`` takes for it); with its ``folder``, tools'
+    sections computed from other weights are marked stale."""
     kind, model, training = config["kind"], config["model"], config.get("training", {})
     spec = kind_spec(kind)
 
@@ -29,12 +38,13 @@ def render_model_card(name: str, config: dict, folder: Path | None = None) -> st
 
     credit = training.get("data_credit", "")
     licence = "cc-by-sa-4.0" if "OpenMoji" in credit else "mit"
+    dataset = HUB_DATASETS.get(training.get("options", {}).get("data", ""))
     lines = [
         "---",
         f"license: {licence}",
-        "library_name: pytorch",
-        "tags: [gan, " + kind + ", gan-playground]",
+        "tags: [gan, " + kind + ", gan-playground, pytorch, safetensors]",
         "pipeline_tag: " + spec.pipeline_tag,
+        *([f"datasets: [{dataset}]"] if dataset else []),
         "---",
         "",
         f"# {name}",
@@ -44,6 +54,9 @@ def render_model_card(name: str, config: dict, folder: Path | None = None) -> st
         "![samples](sample_grid.png)",
         "",
         "## Use it",
+        "",
+        "Install GAN Playground's library (`pip install .` in a clone of the project, or `pip install git+URL` "
+        "of it), then:",
         "",
         "```python",
         "import gan_demo",
@@ -56,7 +69,8 @@ def render_model_card(name: str, config: dict, folder: Path | None = None) -> st
         f"- **Data:** {training.get('data', 'unknown')}",
     ]
     if credit:
-        lines.append(f"- **Credit:** {credit} (https://openmoji.org)")
+        lines.append(f"- **Credit:** {credit}")
+    lines.append(f"- **Licence:** {LICENCES[licence]}")
     if spec.objective is not None:
         lines.append(f"- **Objective:** {spec.objective(training.get('options', {}))}")
     preset = matching_preset(training.get("command", ""))

@@ -179,5 +179,8 @@ SPEC = register(KindSpec(
     name="pix2pix", title="pix2pix U-Net", config_class=Pix2PixConfig, generator_class=UnetGenerator,
     discriminator_class=PatchDiscriminator, wrapper=SketchTranslator, view="sketch",
     task="train.tasks.pix2pix:Pix2PixTask", pipeline_tag="image-to-image",
-    usage=lambda payload: 'colour = model.translate(PIL.Image.open("sketch.png"))',
+    usage=lambda payload: ('from PIL import Image, ImageDraw\n'
+                           'sketch = Image.new("RGB", (256, 256), "white")  # black lines on white, any size\n'
+                           'ImageDraw.Draw(sketch).ellipse((40, 40, 216, 216), outline="black", width=6)\n'
+                           'colour = model.translate(sketch)'),
     from_foreign=from_foreign, objective=objective))

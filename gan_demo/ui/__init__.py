@@ -26,6 +26,9 @@ CREDIT = ("Emoji: All emojis designed by [OpenMoji](https://openmoji.org) – th
 # PIL refuses to decode images over twice this many pixels (a decompression bomb) before reading their data
 Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS // 2
 
+# the queue: at most 4 events run at once (2 cores), at most 64 wait; further calls get "queue full" at once rather
+# than piling up (the canvas sends an event per stroke, and each view drops stale ones: trigger_mode="always_last")
+QUEUE_OPTIONS = {"default_concurrency_limit": 4, "max_size": 64}
 # Gradio 6 takes theme, CSS and page JavaScript at launch(); app.py and the tests launch with these
 LAUNCH_OPTIONS = {"css": PIXEL_CSS, "theme": gr.themes.Soft(), "max_file_size": "20mb",
                   "js": (Path(__file__).parent / "ready_canvas.js").read_text(encoding="utf-8")}

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import gradio as gr
+from PIL import Image
 
 from ..sketch import checked_image
 from .errors import number, user_errors
@@ -12,8 +13,16 @@ JUDGED_VIEWS = ("latent", "conditional")  # views whose models ship a discrimina
 
 def build_api_endpoints(served: ServedModels) -> None:
     @user_errors
-    def realness(model_name, image, label):
-        """The model's discriminator on an image: the probability it gives to "real" (label: cGANs only)."""
+    def realness(model_name: str, image: Image.Image, label: str) -> float:
+        """Ask the detective: how real a model's own discriminator finds an image (a drawing, a photo, a sample).
+
+        Args:
+            model_name: a DCGAN or conditional GAN of the app, e.g. "mnist-cgan".
+            image: any image; drawings in dark ink on white are inverted and framed like MNIST for digit models.
+            label: for a conditional GAN, the class it should be judged as ("7"); empty for a DCGAN.
+        Returns:
+            the probability, from 0 to 1, that the discriminator gives to "a real training image".
+        """
         model = served.get(model_name, *JUDGED_VIEWS)
         if image is None:
             raise ValueError("send an image to judge")

@@ -3,12 +3,12 @@ and draw a digit for the detective (the discriminator) to judge."""
 from __future__ import annotations
 
 import gradio as gr
+from PIL import Image
 import torch
 
 from ..images import tensor_grid
 from . import common, page_state
 from .errors import user_errors
-from .hardware import accelerated
 from .served import ServedModels
 
 VIEW = "conditional"  # the models of kinds registered with this view
@@ -30,27 +30,50 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
                               truncation=common.truncation_value(truncation))[0]
 
     @user_errors
-    @accelerated
-    def cgan_sample(model_name, label, seed):
-        """One image of ``label`` from a seed."""
+    def cgan_sample(model_name: str, label: str, seed: float) -> Image.Image:
+        """Draw one image of the class you ask for ("give it a 7", "give it a Sneaker").
+
+        Args:
+            model_name: a conditional GAN of the app, e.g. "mnist-cgan" (digits) or "fashion-cgan" (clothes).
+            label: a class name ("7", "Sneaker") or its number (7); the model's card lists its classes.
+            seed: a whole number >= 0; the same seed and label always give the same image.
+        Returns:
+            the generated image (PNG) at the model's own size.
+        """
         return seed_image(model_name, label, seed, 1.0)
 
     @user_errors
-    @accelerated
     def cgan_render(model_name, label, seed, truncation):
         """The tab's image of a seed: /cgan_sample at the truncation slider's value."""
         return seed_image(model_name, label, seed, truncation)
 
     @user_errors
-    @accelerated
-    def cgan_latent(model_name, label, seed, truncation, *sliders):
+    def cgan_latent(model_name: str, label: str, seed: float, truncation: float, *sliders: float) -> Image.Image:
+        """Draw an image of a class from a seed's z edited by hand.
+
+        Args:
+            model_name: a conditional GAN of the app, e.g. "mnist-cgan".
+            label: a class name or its number.
+            seed: a whole number >= 0 whose z is the starting point.
+            truncation: from 0 to 1; lower values pull z towards the average image.
+            sliders: 8 values for the first 8 coordinates of z (-3 to 3), then 8 amounts along the model's
+                semantic directions (-6 to 6).
+        Returns:
+            the generated image (PNG).
+        """
         model = served.get(model_name, VIEW)
         return model.generate(z=common.latent_from(model, seed, truncation, sliders), labels=[label])[0]
 
     @user_errors
-    @accelerated
-    def cgan_grid(model_name, seed):
-        """Every class from the same z: what the label alone changes."""
+    def cgan_grid(model_name: str, seed: float) -> Image.Image:
+        """Every class drawn from the same z, side by side: what the label alone changes.
+
+        Args:
+            model_name: a conditional GAN of the app, e.g. "mnist-cgan".
+            seed: a whole number >= 0.
+        Returns:
+            one row of images (PNG), one per class in the model's order.
+        """
         model = served.get(model_name, VIEW)
         z = model.sample_z(1, common.seed_value(seed)).expand(len(model.classes), -1)
         return tensor_grid(model.generate_tensor(z, torch.arange(len(model.classes))), columns=len(model.classes))
@@ -89,9 +112,19 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         return common.shared_query(model, TAB, model_name, seed, truncation, sliders, label)
 
     @user_errors
-    @accelerated
-    def interpolate_labels(model_name, label_a, label_b, seed, frames):
-        """Same z, the label embedding blended from one class to another."""
+    def interpolate_labels(model_name: str, label_a: str, label_b: str, seed: float,
+                           frames: float) -> tuple[Image.Image, str]:
+        """Morph one class into another with the same z (the label embedding blended), e.g. a 3 into an 8.
+
+        Args:
+            model_name: a conditional GAN of the app, e.g. "mnist-cgan".
+            label_a: the first class (name or number).
+            label_b: the last class (name or number).
+            seed: a whole number >= 0 giving the shared z.
+            frames: how many images, from 2 to 64.
+        Returns:
+            the frames side by side (PNG) and the same frames as an animated GIF file.
+        """
         model = served.get(model_name, VIEW)
         return common.interpolation_outputs(model.blend_labels(label_a, label_b, common.seed_value(seed),
                                                                int(common.number(frames, "frames"))))
@@ -174,7 +207,8 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     render_inputs = [model, label, seed, truncation]
     rendered_from_seed(gr.on([label.input, seed.input], cgan_render, render_inputs, image,
                              trigger_mode="always_last", **private), grid_api_name="cgan_grid")
-    rendered_from_seed(model.input(model_changed, model, [label, label_a, label_b, drawn_label] + directions, **private).then(
+    label_pickers = [label, label_a, label_b, drawn_label]
+    rendered_from_seed(model.input(model_changed, model, label_pickers + directions, **private).then(
         cgan_render, render_inputs, image, **private))
     controls.after_new_seed(lambda event: rendered_from_seed(event.then(cgan_render, render_inputs, image,
                                                                         **private)))

@@ -3,10 +3,10 @@ and the discriminator's verdict on every image."""
 from __future__ import annotations
 
 import gradio as gr
+from PIL import Image
 
 from . import common, page_state
 from .errors import user_errors
-from .hardware import accelerated
 from .served import ServedModels
 
 VIEW = "latent"  # the models of kinds registered with this view
@@ -18,16 +18,32 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     """Lays out the tab; returns its model picker and URL query (None when no model of this kind is installed)."""
 
     @user_errors
-    @accelerated
-    def dcgan_sample(model_name, seed, truncation):
-        """One image from a seed (the whole z from the seed)."""
+    def dcgan_sample(model_name: str, seed: float, truncation: float) -> Image.Image:
+        """Draw one image from a DCGAN (a generator of images from random noise z).
+
+        Args:
+            model_name: a DCGAN of the app, e.g. "openmoji-dcgan" (emoji) or "mnist-dcgan" (digits).
+            seed: a whole number >= 0; the same seed always gives the same image.
+            truncation: from 0 to 1; 1 samples as trained, lower values pull z towards the average image.
+        Returns:
+            the generated image (PNG) at the model's own size.
+        """
         model = served.get(model_name, VIEW)
         return model.generate(1, seed=common.seed_value(seed), truncation=common.truncation_value(truncation))[0]
 
     @user_errors
-    @accelerated
-    def dcgan_latent(model_name, seed, truncation, *sliders):
-        """The seed's z edited by the sliders: re-runs only the generator."""
+    def dcgan_latent(model_name: str, seed: float, truncation: float, *sliders: float) -> Image.Image:
+        """Draw a DCGAN image from a seed's z edited by hand.
+
+        Args:
+            model_name: a DCGAN of the app, e.g. "openmoji-dcgan".
+            seed: a whole number >= 0 whose z is the starting point.
+            truncation: from 0 to 1; lower values pull z towards the average image.
+            sliders: 8 values for the first 8 coordinates of z (-3 to 3), then 8 amounts to move along the
+                model's semantic directions (-6 to 6; all 0 gives the seed's own image).
+        Returns:
+            the generated image (PNG).
+        """
         model = served.get(model_name, VIEW)
         return model.generate(z=common.latent_from(model, seed, truncation, sliders))[0]
 
@@ -56,9 +72,17 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         return common.shared_query(model, TAB, model_name, seed, truncation, sliders)
 
     @user_errors
-    @accelerated
-    def interpolate(model_name, seed_a, seed_b, frames):
-        """A strip and a GIF between the z of two seeds (spherical interpolation)."""
+    def interpolate(model_name: str, seed_a: float, seed_b: float, frames: float) -> tuple[Image.Image, str]:
+        """Morph one generated image into another: spherical interpolation between the z of two seeds.
+
+        Args:
+            model_name: a DCGAN of the app, e.g. "openmoji-dcgan".
+            seed_a: the seed of the first image.
+            seed_b: the seed of the last image.
+            frames: how many images, from 2 to 64.
+        Returns:
+            the frames side by side (PNG) and the same frames as an animated GIF file.
+        """
         model = served.get(model_name, VIEW)
         return common.interpolation_outputs(common.interpolation_frames(model, seed_a, seed_b, frames))
 

@@ -5,10 +5,10 @@ import logging
 from pathlib import Path
 
 import gradio as gr
+from PIL import Image
 from ..sketch import EmptyDrawing, checked_image, looks_like_photo, photo_to_edges, prepare_drawing
 from . import common
 from .errors import user_errors
-from .hardware import accelerated
 from .served import ServedModels
 
 log = logging.getLogger(__name__)
@@ -22,9 +22,16 @@ EXAMPLE_DIR = Path(__file__).resolve().parent / "examples"
 
 def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     @user_errors
-    @accelerated
-    def pix2pix_translate(model_name, sketch):
-        """The drawing, cropped and stroke-matched, translated; an empty canvas gets a hint."""
+    def pix2pix_translate(model_name: str, sketch: dict) -> tuple[Image.Image | None, str]:
+        """Colour in a line drawing (black lines on white), the way OpenMoji colours its emoji.
+
+        Args:
+            model_name: a sketch colouriser of the app, e.g. "openmoji-pix2pix".
+            sketch: the drawing: a Sketchpad value {"background": image, "layers": [], "composite": image}, or an
+                image; it is cropped to the strokes and their width matched to the training line art.
+        Returns:
+            the coloured image (PNG; none for an empty canvas) and a hint, empty when all went well.
+        """
         model = served.get(model_name, VIEW)
         image = common.composite_image(sketch)
         if image is None:
@@ -36,9 +43,15 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         return model.translate(drawing), ""
 
     @user_errors
-    @accelerated
-    def translate_upload(model_name, image):
-        """An uploaded drawing as it is, or the edges of an uploaded photo."""
+    def translate_upload(model_name: str, image: Image.Image) -> tuple[Image.Image | None, str]:
+        """Colour in an uploaded drawing; a photo has its edges traced first.
+
+        Args:
+            model_name: a sketch colouriser of the app, e.g. "openmoji-pix2pix".
+            image: a drawing (dark lines on white) or a photo, any size.
+        Returns:
+            the coloured image (PNG; none when there is nothing to colour) and a note on what was done.
+        """
         model = served.get(model_name, VIEW)
         if image is None:
             return None, "Upload a drawing or a photo."

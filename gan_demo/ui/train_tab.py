@@ -5,42 +5,70 @@ This is the one place in ``gan_demo`` that calls ``train``, through its one publ
 """
 from __future__ import annotations
 
+import contextvars
 import logging
 import tempfile
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 
-from train.api import live_presets, preload, train_live
+from PIL import Image
+
+from train.api import LOSSES_FILE, live_presets, preload, train_live
 
 from ..loading import load
 from .errors import user_errors
+from .hardware import accelerated, training_device
 from .served import ServedModels
 
 log = logging.getLogger(__name__)
 MAX_LIVE_RUNS = 2  # at once, across all users: the CPU is shared with everyone's inference
 RUN_ROOT = Path(tempfile.gettempdir()) / "gan_playground_live_runs"
+STOP_FILE = "training/stop"  # its existence asks the run to stop at its next step
 _live_slots = threading.BoundedSemaphore(MAX_LIVE_RUNS)
 
 
 @dataclass
 class LiveRun:
-    """One background training run and what the page shows of it."""
+    """One background training run. The page reads its progress from the run folder (the sample grid and
+    losses.csv, written atomically at every save) and asks it to stop with a file, so the same code works when
+    the training runs in another process (a ZeroGPU worker) as when it runs in a thread of this one."""
 
     folder: Path
-    stop: threading.Event = field(default_factory=threading.Event)
-    grid: object = None
-    history: list = field(default_factory=list)
-    step: int = 0
+    steps: int
     error: str = ""
     thread: threading.Thread | None = None
 
     @property
     def running(self) -> bool:
         return self.thread is not None and self.thread.is_alive()
+
+    def request_stop(self) -> None:
+        (self.folder / STOP_FILE).parent.mkdir(parents=True, exist_ok=True)
+        (self.folder / STOP_FILE).touch()
+
+    @property
+    def stop_requested(self) -> bool:
+        return (self.folder / STOP_FILE).exists()
+
+    def history(self) -> list[dict]:
+        """The rows of losses.csv so far."""
+        try:
+            lines = (self.folder / LOSSES_FILE).read_text().splitlines()
+        except FileNotFoundError:
+            return []
+        columns = lines[0].split(",") if lines else []
+        return [dict(zip(columns, map(float, line.split(",")))) for line in lines[1:]]
+
+    def grid(self):
+        path = self.folder / "sample_grid.png"
+        if not path.exists():
+            return None
+        with Image.open(path) as image:
+            return image.copy()
 
 
 def preload_in_background() -> None:
@@ -55,18 +83,28 @@ def preload_in_background() -> None:
     threading.Thread(target=load_all, name="preload-live-data", daemon=True).start()
 
 
+def live_gpu_seconds(preset: str, steps: int, folder: str) -> int:
+    """The GPU time a live run asks ZeroGPU for: start-up plus a generous 0.1 s a step (these small networks
+    take a few milliseconds a step on a GPU)."""
+    return 30 + int(steps) // 10
+
+
+@accelerated(duration=live_gpu_seconds)
+def run_live(preset: str, steps: int, folder: str) -> None:
+    """The whole live run; on ZeroGPU hardware it gets a GPU (see hardware.py), elsewhere it runs here."""
+    out = Path(folder)
+    train_live(preset, steps, out, should_stop=(out / STOP_FILE).exists, device=training_device())
+
+
 def start_run(title: str, steps: int) -> LiveRun:
     """A live run of the preset titled ``title`` in a thread of its own (at most MAX_LIVE_RUNS at once)."""
     preset = {title: name for name, title in live_presets().items()}[title]
     RUN_ROOT.mkdir(parents=True, exist_ok=True)
-    run = LiveRun(Path(tempfile.mkdtemp(prefix=f"{preset}-", dir=RUN_ROOT)))
-
-    def progress(step, history, grid):
-        run.step, run.history, run.grid = step, list(history), grid
+    run = LiveRun(Path(tempfile.mkdtemp(prefix=f"{preset}-", dir=RUN_ROOT)), steps)
 
     def work():
         try:
-            train_live(preset, steps, run.folder, should_stop=run.stop.is_set, on_progress=progress)
+            run_live(preset, steps, str(run.folder))
         except Exception as error:  # shown on the page; the app keeps serving
             run.error = f"{type(error).__name__}: {error}"
         finally:
@@ -74,7 +112,9 @@ def start_run(title: str, steps: int) -> LiveRun:
 
     if not _live_slots.acquire(blocking=False):
         raise ValueError(f"{MAX_LIVE_RUNS} training runs are already going on this server; try again shortly")
-    run.thread = threading.Thread(target=work, name=run.folder.name, daemon=True)
+    # the request's context goes with the thread: ZeroGPU schedules the GPU for the visitor who asked
+    context = contextvars.copy_context()
+    run.thread = threading.Thread(target=context.run, args=(work,), name=run.folder.name, daemon=True)
     run.thread.start()
     return run
 
@@ -101,24 +141,28 @@ def build_train_tab(served: ServedModels, model_pickers: dict[str, gr.Dropdown],
         yield run, None, loss_table([]), "Loading the data and building the models …"
         while run.running:
             time.sleep(0.5)
-            yield run, run.grid, loss_table(run.history), f"step {run.step} of {int(steps)}"
+            history = run.history()
+            step = int(history[-1]["step"]) if history else 0
+            yield run, run.grid(), loss_table(history), f"step {step} of {int(steps)}"
+        history = run.history()
         if run.error:
-            yield run, run.grid, loss_table(run.history), f"The run failed: {run.error}"
+            yield run, run.grid(), loss_table(history), f"The run failed: {run.error}"
             return
         name = run.folder.name
         served.add(name, load(str(run.folder)))
-        stopped = "stopped" if run.stop.is_set() else "finished"
+        stopped = "stopped" if run.stop_requested else "finished"
         tab = tab_titles.get(served.view_of(name), "its")
-        yield (run, run.grid, loss_table(run.history),
-               f"Run {stopped} at step {run.step}: **{name}** is now in the {tab} tab's model list.")
+        step = int(history[-1]["step"]) if history else 0
+        yield (run, run.grid(), loss_table(history),
+               f"Run {stopped} at step {step}: **{name}** is now in the {tab} tab's model list.")
 
     def stop(run):
         if run is not None:
-            run.stop.set()
+            run.request_stop()
         return "Stopping …" if run is not None and run.running else "No run is going."
 
     def refresh_pickers():
-        return [gr.Dropdown(choices=served.names(kind)) for kind in model_pickers]
+        return [gr.Dropdown(choices=served.names(view)) for view in model_pickers]
 
     preload_in_background()
     gr.Markdown("Train a small GAN on the CPU and watch it learn: the grid shows the generator's images from "

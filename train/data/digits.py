@@ -97,4 +97,5 @@ def load_torchvision_digits(dataset: str, class_names: list[str], train: bool = 
     except Exception as error:  # torchvision raises many kinds: URLError, RuntimeError, socket errors
         raise DataError(f"{dataset} could not be downloaded to {root} (are you offline?): {error}") from None
     images = data.data.unsqueeze(1).to(torch.uint8)
-    return ImageData(images, data.targets.long(), class_names, source=f"torchvision {dataset} ({'train' if train else 'test'} split)")
+    split = "train" if train else "test"
+    return ImageData(images, data.targets.long(), class_names, source=f"torchvision {dataset} ({split} split)")

@@ -57,9 +57,10 @@ class Pix2PixTask(Task):
                             help="weight of the adversarial loss (0: no discriminator, reconstruction alone)")
         parser.add_argument("--jitter", type=float, default=1.125,
                             help="random enlargement before the crop back to size (1: none; mirroring stays on)")
-        parser.add_argument("--lr-d", type=float, default=None, help="the discriminator's learning rate (default: --lr)")
+        parser.add_argument("--lr-d", type=float, default=None,
+                            help="the discriminator's learning rate (default: --lr)")
         parser.add_argument("--mirror-average", action=argparse.BooleanOptionalAction, default=False,
-                            help="at inference, average with the mirrored output of the mirrored input (2x the compute)")
+                            help="at inference, average with the mirrored output of the mirrored input (2x compute)")
         parser.add_argument("--inference-mode", choices=("paper", "eval"), default=None,
                             help="paper: dropout and batch statistics at test time (default with batch norm); "
                                  "eval: the usual eval mode (default with instance norm)")

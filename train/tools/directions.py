@@ -16,8 +16,8 @@ import gan_demo
 from gan_demo.checkpoints import update_section
 from gan_demo.directions import Directions, save_directions
 
-from .errors import UsageError
-from .model_card import write_model_card
+from ..errors import UsageError
+from ..model_card import write_model_card
 
 log = logging.getLogger(__name__)
 

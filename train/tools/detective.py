@@ -21,10 +21,10 @@ from gan_demo.checkpoints import (DISCRIMINATOR_FILE, load_discriminator, read_c
                                   update_section, weights_digest)
 from gan_demo.generate import ImageGenerator
 
-from .data import StreamedFolder, load_image_data
-from .errors import UsageError
-from .model_card import write_model_card
-from .tasks import to_unit_range
+from ..data import StreamedFolder, load_image_data
+from ..errors import UsageError
+from ..model_card import write_model_card
+from ..tasks import to_unit_range
 
 log = logging.getLogger(__name__)
 
