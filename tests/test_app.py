@@ -260,3 +260,11 @@ def test_every_endpoint_has_a_docstring_and_type_hints(demo):
         hints = inspect.signature(handler).parameters
         assert handler.__doc__ and "Args:" in handler.__doc__, fn.api_name
         assert all(p.annotation is not inspect.Parameter.empty for p in hints.values()), fn.api_name
+
+
+def test_toy_gan_trains_the_original_gan_on_points(client):
+    plot, summary = client.predict("ring", "non-saturating", 300, 0, api_name="/toy_gan")
+    assert read(plot).shape[:2] == (420, 420)
+    assert "Step 300" in summary and "of 8 modes" in summary
+    with pytest.raises(Exception, match="steps"):
+        client.predict("ring", "minimax", 10**6, 0, api_name="/toy_gan")

@@ -153,3 +153,18 @@ def test_a_shared_link_reopens_its_image_and_the_url_follows_the_user(browser, a
     wait_for_url(page, "seed=42&")
     assert page.locator("#cgan-seed input").input_value() == "42"
     page.screenshot(path=str(tmp_path / "3-back.png"))
+
+
+def test_stepping_the_toy_gan_redraws_the_game(browser, app_url, tmp_path):
+    page = open_app(browser, f"{app_url}?tab=toy", first_image="#dcgan-image")
+    page.get_by_role("tab", name="How a GAN learns").click()
+    page.wait_for_selector("#toy-plot img", timeout=30_000)
+    before = image_source(page, "#toy-plot")
+    page.locator("#toy-step").click()
+    after = wait_for_new_image(page, "#toy-plot", before)
+    page.locator("#toy-play").click()
+    page.wait_for_function("() => /Step [1-9][0-9]{2,}/.test(document.querySelector('#toy-stats').innerText)",
+                           timeout=60_000)
+    page.locator("#toy-pause").click()
+    page.screenshot(path=str(tmp_path / "toy.png"))
+    assert after != before

@@ -426,3 +426,17 @@ def test_a_live_run_trains_saves_and_loads(tmp_path, isolated_cache):
                    on_progress=lambda step, history, grid: seen.append(step))
     assert seen == [10, 12]
     assert gan_demo.load(str(tmp_path / "live")).generate(1, seed=0)[0].size == (28, 28)
+
+
+def test_limitations_are_recorded_in_the_card_and_marked_stale_once_the_weights_change(tmp_path):
+    data = make_image_folder(tmp_path / "discs")
+    out = tmp_path / "run"
+    assert main(["dcgan", "--data", str(data), "--epochs", "1", *run_folder(out)]) == 0
+    assert main(["limitations", str(out), "Discs come out as smudges at 8 px width."]) == 0
+    assert main(["limitations", str(out), "Seed 3 is blank."]) == 0
+    card = (out / "README.md").read_text()
+    assert "## Limitations" in card and "- Discs come out as smudges" in card and "- Seed 3 is blank." in card
+    assert main(["dcgan", "--data", str(data), "--epochs", "2", "--resume", *run_folder(out)]) == 0
+    card = (out / "README.md").read_text()
+    limitations = card[card.index("## Limitations"):]
+    assert "stale until recomputed" in limitations and "Seed 3 is blank." in limitations

@@ -64,8 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .tools.detective import add_detective_parser
     from .tools.directions import add_directions_parser
     from .tools.evaluate import add_evaluate_parser
+    from .tools.limitations import add_limitations_parser
 
-    for add in (add_evaluate_parser, add_directions_parser, add_detective_parser, add_classifier_parser):
+    for add in (add_evaluate_parser, add_directions_parser, add_detective_parser, add_classifier_parser,
+                add_limitations_parser):
         add(commands)
     return parser
 

@@ -108,7 +108,22 @@ def render_model_card(name: str, config: dict, folder: Path | None = None) -> st
             "held-out real images:", "", "| fake | before | after |", "|---|---|---|"]
         lines += [f"| {name} | {detective['before'][name]} % | {value} % |"
                   for name, value in detective["after"].items()]
+    lines += limitation_lines(config, stale)
     return "\n".join(lines) + "\n"
+
+
+def limitation_lines(config: dict, stale) -> list[str]:
+    """What the model gets wrong: the weakest class by the evaluation, and what people saw (``train limitations``)."""
+    lines = []
+    accuracy = config.get("metrics", {}).get("label accuracy")
+    if isinstance(accuracy, dict) and accuracy.get("per_class"):
+        worst = min(accuracy["per_class"], key=accuracy["per_class"].get)
+        lines.append(f"- The weakest class by the evaluation above: \"{worst}\", drawn as asked "
+                     f"{100 * accuracy['per_class'][worst]:.1f} % of the time.")
+    notes = config.get("limitations")
+    if notes:
+        lines += stale(notes) + [f"- {note}" for note in notes["notes"]]
+    return ["", "## Limitations", ""] + lines if lines else []
 
 
 def format_values(values: dict) -> str:

@@ -12,8 +12,8 @@ from .errors import user_errors
 from .served import ServedModels
 
 VIEW = "conditional"  # the models of kinds registered with this view
-TAB = "cgan"
-TITLE = "Conditional GAN"  # the tab's id in shared links (?tab=...) and element ids
+TAB = "cgan"  # the tab's id in shared links (?tab=...) and element ids
+TITLE = "Conditional GAN"
 
 
 def default_label(classes: list[str]) -> str:

@@ -10,8 +10,8 @@ from .errors import user_errors
 from .served import ServedModels
 
 VIEW = "latent"  # the models of kinds registered with this view
-TAB = "dcgan"
-TITLE = "DCGAN"  # the tab's id in shared links (?tab=...) and element ids
+TAB = "dcgan"  # the tab's id in shared links (?tab=...) and element ids
+TITLE = "DCGAN"
 
 
 def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:

@@ -13,8 +13,8 @@ from .served import ServedModels
 
 log = logging.getLogger(__name__)
 VIEW = "sketch"  # the models of kinds registered with this view
-TAB = "pix2pix"
-TITLE = "Pix2Pix"  # the tab's id in shared links (?tab=...) and element ids
+TAB = "pix2pix"  # the tab's id in shared links (?tab=...) and element ids
+TITLE = "Pix2Pix"
 CANVAS = 512
 BRUSH_PX = 10  # about OpenMoji's 2/72 stroke on a 512 px canvas drawn to ~70 % of its size
 EXAMPLE_DIR = Path(__file__).resolve().parent / "examples"

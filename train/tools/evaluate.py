@@ -23,7 +23,14 @@ from ..data.pairs import STROKE_SCALES, load_openmoji_pairs
 from ..errors import UsageError
 from ..model_card import write_model_card
 from ..tasks import to_unit_range
-from .classifier import CLASSIFIED_DATA, classifier_dir, labelled_splits, load_classifier, split_mnist
+from .classifier import (
+    CLASSIFIED_DATA,
+    classifier_dir,
+    labelled_splits,
+    load_classifier,
+    split_mnist,
+)
+from .emoji_metrics import colouriser_metrics, generator_metrics
 
 log = logging.getLogger(__name__)
 
@@ -202,11 +209,15 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if hasattr(model, "translate"):
         if data_name != "openmoji":
             raise UsageError(f"{args.name}: held-out figures exist for OpenMoji models (trained on {data_name!r})")
-        metrics.update(pix2pix_metrics(model))
+        translations = held_out_translations(model)
+        metrics.update(pix2pix_metrics(model, translations))
+        metrics.update(colouriser_metrics(model, translations))
     else:
         if data_name in CLASSIFIED_DATA and model.channels == 1:
             per_label = args.samples // 10 if model.classes is None else args.samples
             metrics.update(classifier_metrics(model, data_name, per_label, args.seed))
+        if data_name == "openmoji":
+            metrics.update(generator_metrics(model, args.seed))
         metrics.update(inception_metrics(model, data_name, args.samples, args.seed, args.inception_weights))
     update_section(model.folder, "metrics", {"weights": weights_digest(model.folder), **metrics})
     write_model_card(model.folder)
