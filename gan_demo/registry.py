@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import threading
 from dataclasses import dataclass
 from typing import Callable
 
@@ -34,6 +35,8 @@ class KindSpec:
 
 
 _KINDS: dict[str, KindSpec] = {}
+_discovery = threading.Lock()
+_discovered = threading.Event()  # set once every module of gan_demo.kinds has registered
 
 
 def register(spec: KindSpec) -> KindSpec:
@@ -52,9 +55,13 @@ def _discover() -> None:
 
 
 def kinds() -> dict[str, KindSpec]:
-    """Every registered kind, by name, in registration order."""
-    if not _KINDS:
-        _discover()
+    """Every registered kind, by name, in registration order (the first call imports the kind modules; calls
+    from other threads meanwhile wait for all of them, never seeing a half-filled registry)."""
+    if not _discovered.is_set():
+        with _discovery:
+            if not _discovered.is_set():
+                _discover()
+                _discovered.set()
     return dict(_KINDS)
 
 

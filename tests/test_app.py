@@ -268,3 +268,11 @@ def test_toy_gan_trains_the_original_gan_on_points(client):
     assert "Step 300" in summary and "of 8 modes" in summary
     with pytest.raises(Exception, match="steps"):
         client.predict("ring", "minimax", 10**6, 0, api_name="/toy_gan")
+
+
+def test_infogan_sample_keeps_z_and_moves_with_its_codes(client):
+    name = first("infogan")
+    base = read(client.predict(name, 5, 3, 0.0, 0.0, api_name="/infogan_sample"))
+    assert base.tobytes() == read(client.predict(name, 5, 3, 0.0, 0.0, api_name="/infogan_sample")).tobytes()
+    assert base.tobytes() != read(client.predict(name, 5, 7, 0.0, 0.0, api_name="/infogan_sample")).tobytes()
+    assert base.tobytes() != read(client.predict(name, 5, 3, 2.0, 0.0, api_name="/infogan_sample")).tobytes()

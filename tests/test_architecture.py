@@ -49,8 +49,7 @@ def extra_kind(monkeypatch):
     class WideConfig(dcgan.DCGANConfig):
         pass
 
-    kinds = dict(registry._KINDS) or registry.kinds()
-    monkeypatch.setattr(registry, "_KINDS", dict(kinds))
+    monkeypatch.setattr(registry, "_KINDS", registry.kinds())
     return registry.register(dataclasses.replace(dcgan.SPEC, name="wide-dcgan", title="wide DCGAN",
                                                  config_class=WideConfig))
 

@@ -168,3 +168,17 @@ def test_stepping_the_toy_gan_redraws_the_game(browser, app_url, tmp_path):
     page.locator("#toy-pause").click()
     page.screenshot(path=str(tmp_path / "toy.png"))
     assert after != before
+
+
+def test_moving_an_infogan_code_redraws_its_image(browser, app_url, tmp_path):
+    if not gan_demo.list_models("infogan"):
+        pytest.skip("no shipped InfoGAN")
+    page = open_app(browser, app_url)
+    page.get_by_role("tab", name="InfoGAN").click()
+    page.wait_for_selector("#infogan-image img", timeout=30_000)
+    before = image_source(page, "#infogan-image")
+    box = page.locator("#infogan-c1 input[type=range]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.95, box["y"] + box["height"] / 2)
+    after = wait_for_new_image(page, "#infogan-image", before)
+    page.screenshot(path=str(tmp_path / "infogan.png"))
+    assert after != before

@@ -332,7 +332,7 @@ def test_download_fetches_and_unpacks_a_standard_archive(tmp_path, isolated_cach
     out = tmp_path / "p2p"
     assert main(["pix2pix", "--download", "facades", "--image-size", "32", "--depth", "5", "--width", "4",
                  "--disc-width", "4", "--batch-size", "2", "--max-steps", "2", "--out", str(out), "--quiet"]) == 0
-    assert (isolated_cache / "pix2pix" / "facades" / "train").is_dir()
+    assert (isolated_cache / "paired-datasets" / "facades" / "train").is_dir()
     assert "facades" in json.loads((out / "config.json").read_text())["training"]["data"]
 
 

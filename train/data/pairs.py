@@ -160,7 +160,7 @@ def download_standard(name: str) -> Path:
     """Fetch and unpack a standard pix2pix archive into the cache; returns the dataset folder."""
     if name not in STANDARD_DATASETS:
         raise DataError(f"--download {name!r}: choose one of {', '.join(STANDARD_DATASETS)}")
-    root = cache_dir() / "pix2pix"
+    root = cache_dir() / "paired-datasets"
     folder = root / name
     if (folder / "train").is_dir():
         return folder

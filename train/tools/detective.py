@@ -17,8 +17,14 @@ import torch
 import torch.nn.functional as F
 
 import gan_demo
-from gan_demo.checkpoints import (DISCRIMINATOR_FILE, load_discriminator, read_config, save_discriminator,
-                                  update_section, weights_digest)
+from gan_demo.checkpoints import (
+    DISCRIMINATOR_FILE,
+    load_discriminator,
+    read_config,
+    save_discriminator,
+    update_section,
+    weights_digest,
+)
 from gan_demo.generate import ImageGenerator
 
 from ..data import StreamedFolder, load_image_data

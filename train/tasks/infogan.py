@@ -1,0 +1,104 @@
+"""InfoGAN (Chen et al. 2016) on top of the image GAN task: the generator also takes a categorical and continuous
+codes, and Q (a head on D's body) learns to read them back from the image.
+
+Phases: "D" (real vs. fake, plus Q's loss on the fakes, which trains Q and the shared body) then "G" with D
+frozen (fool D, plus the same information loss, which teaches G to make its codes readable). The information
+loss is the cross-entropy of the category plus --continuous-weight times the negative log-likelihood of the
+continuous codes under unit-variance Gaussians (the paper's lambda: 1 for discrete codes, smaller for continuous
+ones, so their term stays on the GAN objective's scale), all times --info-weight.
+"""
+from __future__ import annotations
+
+import argparse
+
+import torch
+import torch.nn.functional as F
+
+from gan_demo.kinds.infogan import SPEC as INFOGAN
+
+from ..augment import diff_augment, parse_policy
+from ..errors import UsageError
+from .image_gan import ImageGANTask
+
+
+class InfoGANTask(ImageGANTask):
+    kind = INFOGAN.name
+    help = "train an InfoGAN (images from z plus codes it learns to make meaningful)"
+
+    def __init__(self, config, generator, discriminator, augment: tuple[str, ...] = (), info_weight: float = 1.0,
+                 continuous_weight: float = 0.1):
+        super().__init__(config, generator, discriminator, augment=augment)
+        self.info_weight, self.continuous_weight = info_weight, continuous_weight
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        super().add_arguments(parser)
+        parser.add_argument("--categories", type=int, default=10, help="values of the categorical code")
+        parser.add_argument("--continuous-codes", type=int, default=2, help="continuous codes, uniform in [-1, 1]")
+        parser.add_argument("--info-weight", type=float, default=1.0, help="weight of the information loss")
+        parser.add_argument("--continuous-weight", type=float, default=0.1,
+                            help="weight of the continuous codes' term within it (the category's is 1)")
+
+    @classmethod
+    def validate(cls, args: argparse.Namespace) -> None:
+        super().validate(args)
+        if args.categories < 2 or min(args.continuous_codes, args.info_weight, args.continuous_weight) < 0:
+            raise UsageError("--categories must be at least 2; --continuous-codes and the weights at least 0")
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, data) -> "InfoGANTask":
+        fields = cls.config_fields(args, data)
+        fields.update(latent_dim=62, categories=args.categories, continuous_codes=args.continuous_codes)
+        config = INFOGAN.config_class(**fields)
+        return cls(config, INFOGAN.generator_class(config), INFOGAN.discriminator_class(config),
+                   augment=parse_policy(args.augment), info_weight=args.info_weight,
+                   continuous_weight=args.continuous_weight)
+
+    def sample_inputs(self, n: int, device):
+        z = torch.randn(n, self.config.latent_dim, device=device)
+        category = torch.randint(0, self.config.categories, (n,), device=device)
+        continuous = torch.rand(n, self.config.continuous_codes, device=device) * 2 - 1
+        return z, (category, continuous)
+
+    def generate(self, generator, z, codes):
+        return generator(z, *codes)
+
+    def judge(self, images, codes):
+        """(real/fake logits, Q's guesses) of the augmented images."""
+        return self.networks["D"](diff_augment(images, self.augment), with_codes=True)
+
+    def information_loss(self, guesses, codes) -> torch.Tensor:
+        category_logits, means = guesses
+        category, continuous = codes
+        loss = F.cross_entropy(category_logits.float(), category)
+        if continuous.shape[1]:  # unit-variance Gaussian: the negative log-likelihood up to its constant
+            loss = loss + self.continuous_weight * 0.5 * (continuous - means).float().square().sum(1).mean()
+        return self.info_weight * loss
+
+    def discriminator_loss(self, batch: dict):
+        real = batch["real"]
+        z, codes = self.sample_inputs(real.shape[0], real.device)
+        fake = self.generate(self.generator, z, codes)
+        batch["z"], batch["fake"], batch["codes"] = z, fake, codes
+        real_logits, _ = self.judge(real, None)
+        fake_logits, guesses = self.judge(fake.detach(), codes)
+        information = self.information_loss(guesses, codes)
+        loss = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean() + information
+        return loss, {"D(x)": torch.sigmoid(real_logits.detach().float()).mean(),
+                      "D(G(z))": torch.sigmoid(fake_logits.detach().float()).mean(), "info": information.detach()}
+
+    def generator_loss(self, batch: dict):
+        fake_logits, guesses = self.judge(batch["fake"], batch["codes"])
+        return F.softplus(-fake_logits).mean() + self.information_loss(guesses, batch["codes"]), {}
+
+    def fixed_inputs(self, device):
+        """The sample grid: one column per category, one row per z, continuous codes at 0."""
+        generator = torch.Generator().manual_seed(1234)
+        k, width = self.config.categories, self.config.latent_dim
+        z = torch.randn(8, 1, width, generator=generator).expand(-1, k, -1).reshape(-1, width)
+        category = torch.arange(k).repeat(8)
+        continuous = torch.zeros(len(z), self.config.continuous_codes)
+        return z.to(device), (category.to(device), continuous.to(device))
+
+    def grid_columns(self) -> int:
+        return self.config.categories
