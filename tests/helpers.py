@@ -1,4 +1,6 @@
-"""Tiny real checkpoints and data for tests: modules with fixed seeds, saved the way training saves them."""
+"""Tiny real checkpoints and data for tests (modules with fixed seeds, saved the way training saves them), and the
+app launched the way app.py launches it."""
+import contextlib
 from pathlib import Path
 
 import torch
@@ -33,3 +35,18 @@ def tiny_images(n: int, channels: int, size: int, classes: int = 0, seed: int = 
     images = torch.randint(0, 256, (n, channels, size, size), generator=rng, dtype=torch.uint8)
     labels = torch.arange(n) % classes if classes else None
     return ImageData(images, labels, [str(i) for i in range(classes)], source="random test images")
+
+
+@contextlib.contextmanager
+def launched_app(**launch_options):
+    """(demo, url) of the app with the shipped models, served on 127.0.0.1 for the length of the block."""
+    from gan_demo.ui import LAUNCH_OPTIONS, QUEUE_OPTIONS, build_demo
+
+    demo = build_demo()
+    demo.queue(**QUEUE_OPTIONS)
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
+                            **launch_options, **LAUNCH_OPTIONS)
+    try:
+        yield demo, url
+    finally:
+        demo.close()

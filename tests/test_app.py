@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 import gan_demo
+from helpers import launched_app
 
 gradio_client = pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file  # noqa: E402
@@ -16,14 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="module")
 def demo():
-    from gan_demo.ui import LAUNCH_OPTIONS, QUEUE_OPTIONS, build_demo
-
-    demo = build_demo()
-    demo.queue(**QUEUE_OPTIONS)
-    _, demo.test_url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True,
-                                      show_error=True, mcp_server=True, **LAUNCH_OPTIONS)
-    yield demo
-    demo.close()
+    with launched_app(show_error=True, mcp_server=True) as (demo, url):
+        demo.test_url = url
+        yield demo
 
 
 @pytest.fixture(scope="module")

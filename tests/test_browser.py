@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 import gan_demo
+from helpers import launched_app
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -18,13 +19,8 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
 
 @pytest.fixture(scope="module")
 def app_url():
-    from gan_demo.ui import LAUNCH_OPTIONS, QUEUE_OPTIONS, build_demo
-
-    demo = build_demo()
-    demo.queue(**QUEUE_OPTIONS)
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **LAUNCH_OPTIONS)
-    yield url
-    demo.close()
+    with launched_app() as (_, url):
+        yield url
 
 
 @pytest.fixture

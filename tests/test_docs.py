@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 import gan_demo
+from helpers import launched_app
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON_BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
@@ -18,13 +19,8 @@ def python_blocks(path: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def app_url():
-    from gan_demo.ui import LAUNCH_OPTIONS, QUEUE_OPTIONS, build_demo
-
-    demo = build_demo()
-    demo.queue(**QUEUE_OPTIONS)
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True, **LAUNCH_OPTIONS)
-    yield url
-    demo.close()
+    with launched_app() as (_, url):
+        yield url
 
 
 def test_the_readme_library_snippet_runs_as_written():

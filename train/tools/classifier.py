@@ -154,6 +154,11 @@ def write_classifier_card(folder: Path) -> None:
         f"- **Validation accuracy:** {config['validation_accuracy']} on {validated} held-out real images",
         f"- **Command:** `{config['command']}`",
         f"- **Wall time:** {config['wall_time_seconds'] / 60:.1f} min",
+        "", "## Limitations", "",
+        f"- It errs on {100 * (1 - config['validation_accuracy']):.1f} % of held-out real images, so label accuracies "
+        "near that level are within its own error, and a generated image it calls right may still look wrong.",
+        "- Its Fréchet distances are on its own scale: compare them with the real-vs-real, moved and blurred "
+        "figures each card gives, not with other projects' FIDs.",
     ]
     atomic.write_text(Path(folder) / "README.md", "\n".join(lines) + "\n")
 
