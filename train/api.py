@@ -14,6 +14,7 @@ from .tasks import task_class
 
 
 __all__ = ["LOSSES_FILE", "live_presets", "preload", "train_live"]
+LIVE_SAVE_EVERY = 10  # steps between live updates (each writes a complete, loadable checkpoint)
 
 
 def live_presets() -> dict[str, str]:
@@ -62,5 +63,3 @@ def train_live(preset: str, steps: int, out: Path, should_stop: Callable[[], boo
     return fit(task.from_args(args, data), data, options, out, should_stop=should_stop, on_progress=on_progress,
                show_progress=False)
 
-
-LIVE_SAVE_EVERY = 10  # steps between live updates (each writes a complete, loadable checkpoint)
