@@ -10,7 +10,7 @@ image, /pix2pix_translate with a sketch; every upload a different file, as diffe
 outputs (PNG images, the GIFs of /interpolate and /interpolate_labels).
 
 Usage: python -m bench.load [--clients 50 --round 1000 --total 5000 --warm-up 100]
-       python -m bench.load --script bench/bounded_app.py   # the app with the proposed launch settings
+       python -m bench.load --total 10000   # long enough to see cached files deleted at 5 minutes of age
 """
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ import argparse
 import functools
 import os
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -66,6 +67,7 @@ def request(url: str, n: int) -> tuple[str, list]:
 def hammer(url: str, clients: int, per_client: int, start: int = 0) -> tuple[int, list[float], list[str]]:
     """(failures, latencies, first error messages) of ``clients`` threads each sending ``per_client`` requests
     of the mix, numbered from ``start``."""
+    first_models()  # before the threads: importing gan_demo in 50 threads at once races its registry
 
     def client(index: int):
         results = []
@@ -92,8 +94,10 @@ def resident_mb(pid: int) -> float:
     return sum(p.memory_info().rss for p in [process, *process.children(recursive=True)]) / 2**20
 
 
-def file_count(folder: Path) -> int:
-    return sum(len(files) for _, _, files in os.walk(folder))
+def file_count(folder: Path) -> str:
+    """'files (folders)' under ``folder``."""
+    walked = list(os.walk(folder))
+    return f"{sum(len(files) for _, _, files in walked)} ({sum(len(folders) for _, folders, _ in walked)})"
 
 
 def main() -> None:
@@ -109,16 +113,17 @@ def main() -> None:
         gradio_dir = Path(os.environ.get("GRADIO_TEMP_DIR") or Path(tmp) / "gradio")
         gif_dir = Path(tmp) / "gan_playground_gifs"
         print(f"{args.script.name}, {args.clients} clients; cold start {app.start_seconds:.1f} s")
-        print("| requests | failures | p50 ms | p95 ms | RSS MB | Gradio temp files | GIF files |")
-        print("|---|---|---|---|---|---|---|")
+        print("| requests | failures | requests/s | p50 ms | p95 ms | RSS MB | Gradio temp files (folders) | GIF files |")
+        print("|---|---|---|---|---|---|---|---|")
         done, failed, errors = 0, 0, []
         for size in [args.warm_up] + [args.round] * -(-args.total // args.round):
-            clients = min(args.clients, size)
+            clients, started = min(args.clients, size), time.perf_counter()
             failures, latencies, first_errors = hammer(app.url, clients, size // clients, start=done)
+            rate = size // clients * clients / (time.perf_counter() - started)
             done, failed, errors = done + size // clients * clients, failed + failures, errors + first_errors
-            print(f"| {done} | {failed} | {percentile(latencies, 50) * 1e3:.0f} | "
+            print(f"| {done} | {failed} | {rate:.1f} | {percentile(latencies, 50) * 1e3:.0f} | "
                   f"{percentile(latencies, 95) * 1e3:.0f} | {resident_mb(app.pid):.0f} | "
-                  f"{file_count(gradio_dir)} | {file_count(gif_dir)} |", flush=True)
+                  f"{file_count(gradio_dir)} | {file_count(gif_dir).split()[0]} |", flush=True)
     for error in errors[:3]:
         print("  error:", error)
 

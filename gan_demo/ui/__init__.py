@@ -29,6 +29,10 @@ Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS // 2
 # the queue: at most 4 events run at once (2 cores), at most 64 wait; further calls get "queue full" at once rather
 # than piling up (the canvas sends an event per stroke, and each view drops stale ones: trigger_mode="always_last")
 QUEUE_OPTIONS = {"default_concurrency_limit": 4, "max_size": 64}
+# Gradio deletes the files it cached for the app (outputs, uploads) once they are 5 minutes old, checking every
+# minute: a page fetches its images at once and a GIF is saved within minutes; kept, they were 1,200 more files per
+# 1,000 requests (bench/load.py)
+DELETE_CACHE = (60, 300)
 # Gradio 6 takes theme, CSS and page JavaScript at launch(); app.py and the tests launch with these
 LAUNCH_OPTIONS = {"css": PIXEL_CSS, "theme": gr.themes.Soft(), "max_file_size": "20mb",
                   "js": (Path(__file__).parent / "ready_canvas.js").read_text(encoding="utf-8")}
@@ -44,7 +48,7 @@ def build_demo(served: ServedModels | None = None, warm_up: bool = True) -> gr.B
     served = served or ServedModels()
     if warm_up:
         served.warm_up()
-    with gr.Blocks(title=TITLE) as demo:
+    with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE) as demo:
         gr.Markdown(f"# {TITLE}\n{INTRO}")
         linked, pickers = {}, {}
         with gr.Tabs() as tabs:

@@ -181,10 +181,18 @@ def write_gif(images) -> str:
     GIF_DIR.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=GIF_DIR, suffix=".gif", delete=False) as handle:
         handle.write(gif_bytes(images))
-    by_age = sorted(GIF_DIR.glob("*.gif"), key=lambda path: path.stat().st_mtime_ns, reverse=True)
+    by_age = sorted(GIF_DIR.glob("*.gif"), key=_written_ns, reverse=True)
     for old in by_age[KEPT_GIFS:]:
         old.unlink(missing_ok=True)
     return handle.name
+
+
+def _written_ns(path: Path) -> int:
+    """When the GIF was written; -1 (the oldest) for one another call's clean-up removed since it was listed."""
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return -1
 
 
 def interpolation_outputs(images):

@@ -12,12 +12,19 @@ of each component a call reads or writes, which Gradio copies in afterwards (abo
 show, and this app has none (its shareable links are its own URL parameters, see page_state.py). And the session
 of a one-off call, which nothing can use once the call is over, is dropped ONE_CALL_SESSIONS calls later instead of
 staying among the 10,000 Gradio keeps. The patch is checked against the pinned Gradio version by tests/test_app.py.
+
+Each call also leaves files in Gradio's cache (its outputs and uploads, about 1,200 per 1,000 calls), which
+``gr.Blocks(delete_cache=...)`` deletes by age. Gradio 6.31's clean-up iterates over the live sets of cached paths
+while request threads add to them, so under traffic it soon dies of "Set changed size during iteration" and never
+runs again; ``delete_cached_files`` runs it on copies, and removes the folder Gradio made for each deleted file.
 """
 from __future__ import annotations
 
+import contextlib
+import os
 from collections import deque
 
-from gradio import routes, state_holder
+from gradio import route_utils, routes, state_holder
 from gradio.components import State
 
 # one-off sessions kept: more than can be queued or running at once (gan_demo.ui.QUEUE_OPTIONS), so none is
@@ -76,7 +83,33 @@ class LeanStateHolder(state_holder.StateHolder):
             queue.pending_event_ids_session.pop(session_id, None)
 
 
+_gradio_delete_files = route_utils.delete_files_created_by_app
+
+
+class _CachedFiles:
+    """What Gradio's clean-up reads from a Blocks: its blocks, and copies of its sets of cached paths."""
+
+    def __init__(self, blocks):
+        self.blocks = blocks.blocks
+        self.temp_file_sets = [set(paths) for paths in blocks.temp_file_sets]  # set(a set): atomic under the GIL
+
+
+def delete_cached_files(blocks, age: int | None) -> None:
+    """Gradio's clean-up of the app's cached files older than ``age`` (all: None), safe under traffic."""
+    cached = _CachedFiles(blocks)
+    before = [set(paths) for paths in cached.temp_file_sets]
+    _gradio_delete_files(cached, age)
+    for live, listed, kept in zip(blocks.temp_file_sets, before, cached.temp_file_sets):
+        deleted = listed - kept
+        live -= deleted
+        for path in deleted:
+            with contextlib.suppress(OSError):  # the file's own folder, unless something else is in it
+                os.rmdir(os.path.dirname(path))
+
+
 def use_lean_sessions() -> None:
-    """Make Gradio's session store open lean sessions and drop those of one-off calls (idempotent)."""
+    """Make Gradio's session store open lean sessions and drop those of one-off calls, and its cache clean-up
+    survive traffic (idempotent)."""
     state_holder.SessionState = LeanSessionState
     routes.StateHolder = LeanStateHolder
+    route_utils.delete_files_created_by_app = delete_cached_files
