@@ -62,8 +62,8 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         z = common.latent_from(model, seed, truncation, list(z_sliders) + [0.0] * common.DIRECTION_SLIDERS)
         category, codes = int(number(category, "category")), codes_of(c1, c2, model)
         image = model.generate(z=z, seed=common.seed_value(seed), category=category, continuous=codes)[0]
-        every = torch.cat([model.generate_coded(z, torch.tensor([k]), torch.tensor([codes])) for k in
-                           range(model.categories)])
+        k = model.categories
+        every = model.generate_coded(z.expand(k, -1), torch.arange(k), torch.tensor([codes]).expand(k, -1))
         strips = [tensor_grid(every, columns=model.categories)]
         for index in range(len(codes)):
             values = torch.tensor(codes).repeat(SWEEP, 1)
