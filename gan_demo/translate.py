@@ -1,4 +1,5 @@
-"""Pix2pix inference: any image in, the translated image out, at the input's aspect ratio."""
+"""Image-to-image inference (pix2pix, CycleGAN): any image in, the translated image out, at the input's aspect
+ratio and the model's trained scale."""
 from __future__ import annotations
 
 import threading
@@ -9,6 +10,17 @@ import torch
 from PIL import Image
 
 from .images import as_pil, from_pil, pad_to_square, to_pil_images
+
+
+def at_model_size(image, size: int, channels: int, run) -> Image.Image:
+    """``run`` ((1, C, S, S) in [-1, 1] -> same shape) on ``image`` padded to a white square of the model's size,
+    and the result cropped back to the input's aspect ratio."""
+    square, box = pad_to_square(as_pil(image))
+    scale = size / square.width
+    model_input = square.resize((size, size), Image.Resampling.BICUBIC if scale > 1 else Image.Resampling.LANCZOS)
+    result = to_pil_images(run(from_pil(model_input, channels)))[0]
+    crop = tuple(round(v * scale) for v in box)
+    return result.crop(crop) if crop != (0, 0, size, size) else result
 
 
 class SketchTranslator:
@@ -26,14 +38,8 @@ class SketchTranslator:
 
     def translate(self, image, seed: int = 0) -> Image.Image:
         """The translation of ``image`` (PIL or array, any size and mode), at the input's aspect ratio."""
-        square, box = pad_to_square(as_pil(image))
-        scale = self.image_size / square.width
-        model_input = square.resize((self.image_size, self.image_size), Image.Resampling.BICUBIC
-                                    if scale > 1 else Image.Resampling.LANCZOS)
-        output = self.translate_tensor(from_pil(model_input, self.config.input_channels), seed)
-        result = to_pil_images(output)[0]
-        crop = tuple(round(v * scale) for v in box)
-        return result.crop(crop) if crop != (0, 0, self.image_size, self.image_size) else result
+        return at_model_size(image, self.image_size, self.config.input_channels,
+                             lambda pixels: self.translate_tensor(pixels, seed))
 
     def translate_tensor(self, images: torch.Tensor, seed: int = 0) -> torch.Tensor:
         """(N, C, S, S) in [-1, 1] -> (N, C_out, S, S); deterministic for a seed (dropout noise in paper mode).
@@ -74,3 +80,52 @@ class SketchTranslator:
             self.module.eval()
             for norm, momentum in zip(norms, momenta):
                 norm.momentum = momentum
+
+
+class DomainTranslator:
+    """A CycleGAN: ``translate(image, direction="AtoB" or "BtoA")``, and ``round_trip`` (there and back)."""
+
+    def __init__(self, name: str, payload: dict, module: torch.nn.Module, folder: Path | None):
+        self.name, self.payload, self.module, self.folder = name, payload, module, folder
+        self.kind: str = payload["kind"]
+        self.config = module.config
+        self.image_size: int = self.config.image_size
+        self.domains: tuple[str, str] = tuple(self.config.domains)
+        self.directions: tuple[str, ...] = tuple(self.config.directions)
+
+    def __repr__(self) -> str:
+        return f"DomainTranslator({self.name!r}, {' <-> '.join(self.domains)}, {self.image_size}px)"
+
+    def check_direction(self, direction: str) -> str:
+        if direction not in self.directions:
+            raise ValueError(f"direction must be one of {', '.join(self.directions)} for {self.name}, "
+                             f"got {direction!r}")
+        return direction
+
+    def input_channels(self, direction: str) -> int:
+        return self.config.channels_a if direction == "AtoB" else self.config.channels_b
+
+    @torch.inference_mode()
+    def translate_tensor(self, images: torch.Tensor, direction: str = "AtoB") -> torch.Tensor:
+        """(N, C, S, S) in [-1, 1], S divisible by 4 -> (N, C', S, S) of the other domain."""
+        device = next(self.module.parameters()).device
+        return self.module(images.float().to(device), self.check_direction(direction))
+
+    def translate(self, image, direction: str = "AtoB") -> Image.Image:
+        """``image`` (PIL or array, any size and mode) in the other domain's style, at the input's aspect ratio."""
+        self.check_direction(direction)
+        return at_model_size(image, self.image_size, self.input_channels(direction),
+                             lambda pixels: self.translate_tensor(pixels, direction))
+
+    def round_trip(self, image, direction: str = "AtoB") -> tuple[Image.Image, Image.Image]:
+        """(translated, translated back): the cycle the model is trained to keep."""
+        there = self.translate(image, direction)
+        back = "BtoA" if direction == "AtoB" else "AtoB"
+        return there, self.translate(there, back)
+
+    def warm_up(self) -> None:
+        self.translate(Image.new("RGB", (self.image_size, self.image_size), "white"), self.directions[0])
+
+    def to(self, device) -> "DomainTranslator":
+        self.module.to(device)
+        return self

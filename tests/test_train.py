@@ -86,6 +86,17 @@ def test_resume_continues_exactly_where_the_run_stopped(tmp_path):
     assert sorted(p.name for p in (split / "training" / "samples").iterdir()) == ["epoch_0001.png", "epoch_0002.png"]
 
 
+def test_a_time_limit_stops_the_run_with_a_loadable_checkpoint_and_save_every_replaces_epoch_saves(tmp_path):
+    data = make_image_folder(tmp_path / "discs")
+    out = tmp_path / "timed"
+    assert main(["dcgan", "--data", str(data), "--epochs", "100000", "--save-every", "5", "--time-limit", "0.05",
+                 *run_folder(out)]) == 0  # 3 seconds
+    steps = json.loads((out / "config.json").read_text())["training"]["steps"]
+    assert 0 < steps < 100000 * 3
+    assert gan_demo.load(str(out)).generate(1, seed=0)[0].size == (32, 32)
+    assert not (out / "training" / "samples").exists() or not any((out / "training" / "samples").iterdir())
+
+
 def test_auto_precision_is_bf16_only_where_the_hardware_computes_bf16(monkeypatch):
     monkeypatch.setattr(precision, "cpu_flags", lambda: {"avx2", "fma"})  # bf16 emulated: slower than fp32
     assert Precision.choose(torch.device("cpu")) == Precision("cpu", bf16=False)

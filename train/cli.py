@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 RUN_FILE = "training/run.json"
 # options a --resume may change when its command line names them; everything else comes from the run being resumed
 RESUMABLE_OVERRIDES = ("epochs", "max_steps", "device", "precision", "save_every", "push_to_hub", "l1_weight",
-                       "lr_decay_epochs", "mirror_average", "half_weights")
+                       "lr_decay_epochs", "mirror_average", "half_weights", "time_limit")
 # recorded in run.json but about this invocation, not the run
 INVOCATION_KEYS = ("resume", "out", "command_line", "dry_run", "quiet", "preset")
 
@@ -39,8 +39,10 @@ def add_common_training_flags(parser: argparse.ArgumentParser, epochs: int, batc
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--resume", action="store_true", help="continue the run found in --out exactly")
-    parser.add_argument("--save-every", type=int, default=0, help="also checkpoint every N steps")
+    parser.add_argument("--save-every", type=int, default=0, help="checkpoint every N steps instead of at every epoch's end (0: at epoch ends)")
     parser.add_argument("--max-steps", type=int, default=0, help="stop after N steps in total (0: no limit)")
+    parser.add_argument("--time-limit", type=float, default=0, metavar="MINUTES",
+                        help="stop and save after this many minutes of this invocation (0: no limit)")
     parser.add_argument("--compile", action="store_true", help="torch.compile every network (best on CUDA)")
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
                         help="auto: bf16 autocast on GPUs and CPUs with bf16 units (CUDA from Ampere on, AVX512-BF16, "
@@ -65,9 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     from .tools.directions import add_directions_parser
     from .tools.evaluate import add_evaluate_parser
     from .tools.limitations import add_limitations_parser
+    from .tools.srgan_metrics import add_srgan_parsers
 
     for add in (add_evaluate_parser, add_directions_parser, add_detective_parser, add_classifier_parser,
-                add_limitations_parser):
+                add_limitations_parser, add_srgan_parsers):
         add(commands)
     return parser
 

@@ -86,8 +86,16 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
     bar = tqdm(total=total_steps, initial=progress["step"], disable=not (show_progress and is_main),
                dynamic_ncols=True, desc="train")
     started, images_seen = time.perf_counter(), 0
+    deadline = started + options.time_limit * 60 if options.time_limit else math.inf
+
+    def stopping() -> bool:  # asked to, or out of time (--time-limit)
+        return should_stop() or time.perf_counter() > deadline
+
+    saved_at = progress["step"]
 
     def save(epoch_done: bool) -> None:
+        nonlocal saved_at
+        saved_at = progress["step"]
         elapsed = progress["seconds"] + time.perf_counter() - started
         if not is_main:
             return
@@ -100,14 +108,14 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
         if on_progress is not None:
             on_progress(progress["step"], progress["history"], grid)
 
-    while progress["step"] < total_steps and not should_stop():
+    while progress["step"] < total_steps and not stopping():
         epoch = progress["epoch"]
         order = torch.randperm(len(on_device), generator=torch.Generator().manual_seed(options.seed * 100003 + epoch))
         shard = order[rank::world].to(device)
         batches = epoch_batches(on_device, shard, options.batch_size, progress["step_in_epoch"], steps_per_epoch,
                                 device)
         for index, (batch_data, batch_idx) in enumerate(batches, start=progress["step_in_epoch"]):
-            if progress["step"] >= total_steps or should_stop():
+            if progress["step"] >= total_steps or stopping():
                 break
             factor = lr_factor(progress["step"], planned_steps, decay_steps)
             for group, optimizer in optimizers.items():
@@ -129,11 +137,12 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
         else:
             progress["epoch"] += 1
             progress["step_in_epoch"] = 0
-            save(epoch_done=True)
+            if not options.save_every:  # else every save_every steps: epochs of a small dataset take seconds
+                save(epoch_done=True)
             continue
         break
-    if progress["step_in_epoch"]:  # stopped inside an epoch (max steps or a stop request)
-        save(epoch_done=False)
+    if progress["step"] > saved_at:  # stopped (max steps, time limit, a stop request) or finished between saves
+        save(epoch_done=progress["step_in_epoch"] == 0)
     bar.close()
     distributed.teardown()
     return out

@@ -13,8 +13,9 @@ class TrainOptions:
     betas: tuple[float, float] = (0.5, 0.999)  # Adam betas of the DCGAN paper
     ema_decay: float = 0.999  # EMA of generator weights used for sampling; 0 turns it off
     lr_decay_epochs: int = 0  # the learning rates fall linearly to zero over the last N epochs (0: constant)
-    save_every: int = 0  # also checkpoint every N steps inside an epoch (0: at epoch ends only)
+    save_every: int = 0  # checkpoint every N steps instead of at every epoch end (0: at epoch ends)
     max_steps: int = 0  # stop after this many steps in total (0: no limit)
+    time_limit: float = 0.0  # stop (and save) after this many minutes of this invocation (0: no limit)
     log_every: int = 10  # steps between rows of losses.csv
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", ...
     seed: int = 0
@@ -30,6 +31,7 @@ class TrainOptions:
         kind's ``own``."""
         shared = dict(epochs=args.epochs, batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr,
                       lr_decay_epochs=args.lr_decay_epochs, save_every=args.save_every, max_steps=args.max_steps,
+                      time_limit=args.time_limit,
                       device=args.device, precision=args.precision, half_weights=args.half_weights, seed=args.seed,
                       compile=args.compile, command=args.command_line)
         return cls(**{**shared, **own})

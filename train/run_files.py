@@ -80,9 +80,9 @@ def load_state(out: Path, networks: dict, ema, optimizers: dict, device) -> dict
 def losses_csv(history: list[dict]) -> str:
     if not history:
         return ""
-    columns = list(history[-1])
+    columns = list(dict.fromkeys(column for row in history for column in row))  # lazy phases log on some rows
     rows = [",".join(columns)]
-    rows += [",".join(f"{row.get(c, '')}" if isinstance(row.get(c), int) else f"{row.get(c, float('nan')):.5f}"
+    rows += [",".join("" if c not in row else f"{row[c]}" if isinstance(row[c], int) else f"{row[c]:.5f}"
                       for c in columns) for row in history]
     return "\n".join(rows) + "\n"
 

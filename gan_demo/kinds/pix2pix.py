@@ -115,25 +115,29 @@ class PatchDiscriminator(nn.Module):
     def __init__(self, config: Pix2PixConfig):
         super().__init__()
         self.config = config
-        ndf, norm_layer = config.disc_width, norm_layer_for(config.norm)
-        use_bias = config.norm != "batch"
-        in_channels = config.input_channels + config.output_channels
-        layers: list[nn.Module] = [nn.Conv2d(in_channels, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True)]
-        multiplier = 1
-        for n in range(1, config.disc_layers + 1):
-            previous, multiplier = multiplier, min(2 ** n, 8)
-            stride = 2 if n < config.disc_layers else 1
-            layers += [
-                nn.Conv2d(ndf * previous, ndf * multiplier, 4, stride, 1, bias=use_bias),
-                norm_layer(ndf * multiplier),
-                nn.LeakyReLU(0.2, True),
-            ]
-        layers.append(nn.Conv2d(ndf * multiplier, 1, 4, 1, 1))
-        self.model = nn.Sequential(*layers)
+        self.model = nn.Sequential(*patch_layers(config.input_channels + config.output_channels, config.disc_width,
+                                                 config.disc_layers, config.norm))
         self.apply(init_pix2pix_weights)
 
     def forward(self, condition: torch.Tensor, image: torch.Tensor) -> torch.Tensor:
         return self.model(torch.cat([condition, image], 1))
+
+
+def patch_layers(in_channels: int, ndf: int, n_layers: int, norm: str) -> list[nn.Module]:
+    """The reference ``NLayerDiscriminator`` stack; 3 layers see 70x70 patches."""
+    norm_layer, use_bias = norm_layer_for(norm), norm != "batch"
+    layers: list[nn.Module] = [nn.Conv2d(in_channels, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True)]
+    multiplier = 1
+    for n in range(1, n_layers + 1):
+        previous, multiplier = multiplier, min(2 ** n, 8)
+        stride = 2 if n < n_layers else 1
+        layers += [
+            nn.Conv2d(ndf * previous, ndf * multiplier, 4, stride, 1, bias=use_bias),
+            norm_layer(ndf * multiplier),
+            nn.LeakyReLU(0.2, True),
+        ]
+    layers.append(nn.Conv2d(ndf * multiplier, 1, 4, 1, 1))
+    return layers
 
 
 def init_pix2pix_weights(module: nn.Module) -> None:

@@ -8,7 +8,7 @@ from PIL import Image
 
 from ..sketch import MAX_UPLOAD_PIXELS
 
-from . import cgan_tab, dcgan_tab, infogan_tab, pix2pix_tab, toy_tab
+from . import cgan_tab, cyclegan_tab, dcgan_tab, infogan_tab, pix2pix_tab, stylegan_tab, toy_tab
 from .api_only import build_api_endpoints
 from .common import PIXEL_CSS
 from .page_state import WRITE_URL_JS
@@ -21,7 +21,8 @@ INTRO = ("Play with generative adversarial networks: a **generator** (the forger
          "**discriminator** (the detective) learned to tell them from real ones. Every model here was trained "
          "with this project's own `train/` module.")
 CREDIT = ("Emoji: All emojis designed by [OpenMoji](https://openmoji.org) – the open-source emoji and icon "
-          "project. License: CC BY-SA 4.0. Digits: MNIST (LeCun, Cortes & Burges).")
+          "project. License: CC BY-SA 4.0. [Twemoji](https://github.com/twitter/twemoji) graphics copyright 2019 "
+          "Twitter, Inc and other contributors, CC-BY 4.0. Digits: MNIST (LeCun, Cortes & Burges).")
 
 # PIL refuses to decode images over twice this many pixels (a decompression bomb) before reading their data
 Image.MAX_IMAGE_PIXELS = MAX_UPLOAD_PIXELS // 2
@@ -40,7 +41,7 @@ LAUNCH_OPTIONS = {"css": PIXEL_CSS, "theme": gr.themes.Soft(), "max_file_size": 
 
 # the views, in tab order: each module shows the models of the kinds registered with its VIEW (the toy GAN's
 # model is trained in the page)
-VIEWS = (dcgan_tab, cgan_tab, infogan_tab, pix2pix_tab, toy_tab)
+VIEWS = (dcgan_tab, cgan_tab, stylegan_tab, infogan_tab, pix2pix_tab, cyclegan_tab, toy_tab)
 
 
 def build_demo(served: ServedModels | None = None, warm_up: bool = True) -> gr.Blocks:

@@ -61,7 +61,7 @@ class LiveRun:
         except FileNotFoundError:
             return []
         columns = lines[0].split(",") if lines else []
-        return [dict(zip(columns, map(float, line.split(",")))) for line in lines[1:]]
+        return [{c: float(v) for c, v in zip(columns, line.split(",")) if v} for line in lines[1:]]  # "": not logged
 
     def grid(self):
         path = self.folder / "sample_grid.png"

@@ -4,7 +4,9 @@
   (cGAN), and the Fréchet distance between real and generated images in that classifier's 128-d feature space,
   beside the same distance for real images moved or blurred (its scale);
 - every image model: Inception FID and Inception Score (torch-fidelity) when the Inception weights can be
-  had (online, cached, or a local file through --inception-weights).
+  had (online, cached, or a local file through --inception-weights);
+- OpenMoji generators and colourisers: emoji_metrics; the OpenMoji <-> Twemoji CycleGAN: cyclegan_metrics;
+  super-resolution: srgan_metrics (PSNR and sharpness beside bicubic on scikit-image's photographs).
 """
 from __future__ import annotations
 
@@ -24,8 +26,10 @@ from ..errors import UsageError
 from ..model_card import write_model_card
 from ..tasks import to_unit_range
 from .classifier import CLASSIFIED_DATA, REFERENCE_NOTE, classifier_dir, load_classifier, reference_images
+from .cyclegan_metrics import cyclegan_metrics
 from .emoji_metrics import colouriser_metrics, generator_metrics
 from .infogan_metrics import infogan_metrics
+from .srgan_metrics import superres_metrics
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +194,14 @@ def run_evaluate(args: argparse.Namespace) -> int:
     payload = read_config(model.folder)
     data_name = payload.get("training", {}).get("options", {}).get("data", "")
     metrics = {}
-    if hasattr(model, "translate"):
+    if hasattr(model, "upscale"):
+        metrics.update(superres_metrics(model))
+    elif hasattr(model, "round_trip"):
+        if data_name != "openmoji-twemoji":
+            raise UsageError(f"{args.name}: held-out figures exist for the OpenMoji <-> Twemoji data "
+                             f"(trained on {data_name!r})")
+        metrics.update(cyclegan_metrics(model, args.seed))
+    elif hasattr(model, "translate"):
         if data_name != "openmoji":
             raise UsageError(f"{args.name}: held-out figures exist for OpenMoji models (trained on {data_name!r})")
         translations = held_out_translations(model)

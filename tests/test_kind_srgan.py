@@ -1,0 +1,192 @@
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import gan_demo
+from gan_demo.checkpoints import save_checkpoint
+from gan_demo.kinds.srgan import SRDiscriminator, SRGANConfig, SRResNet, SubPixelUpsample
+from gan_demo.superres import SuperResolver
+from kind_conformance import KindConformance
+from train.cli import main
+from train.data import photos as photo_data
+from train.data.core import DataError
+from train.data.photos import PhotoCrops, bicubic_downscale, crop_batch, load_photos, pack
+from train.errors import UsageError
+from train.loop import fit
+from train.options import TrainOptions
+from train.tasks.srgan import SRGANTask, vgg19_features
+from train.tools.srgan_metrics import choose_alpha, interpolate, psnr_y
+
+
+def tiny_config(**changes):
+    return SRGANConfig(**{"width": 8, "blocks": 1, "image_size": 16, "disc_width": 4, **changes})
+
+
+def random_photos(count: int = 3, seed: int = 0, crops_per_epoch: int = 8) -> PhotoCrops:
+    """Smooth random colour fields of different sizes (photo-like: most energy at low frequencies)."""
+    rng = torch.Generator().manual_seed(seed)
+    images = []
+    for index in range(count):
+        coarse = torch.rand(1, 3, 6, 8, generator=rng)
+        size = (40 + 8 * index, 52 - 4 * index)
+        smooth = torch.nn.functional.interpolate(coarse, size=size, mode="bicubic", align_corners=False)
+        images.append((smooth[0].clamp(0, 1) * 255).round().byte().permute(1, 2, 0).numpy())
+    return pack(images, crops_per_epoch, source="random smooth photos", credit="")
+
+
+def resolver(config: SRGANConfig, seed: int = 0) -> SuperResolver:
+    torch.manual_seed(seed)
+    return SuperResolver("t", {"kind": "srgan"}, SRResNet(config).eval(), None)
+
+
+class TestSRGANConformance(KindConformance):
+    kind = "srgan"
+
+    def tiny_config(self):
+        return tiny_config()
+
+    def outputs(self, model, seed):
+        small = torch.rand(2, 3, 4, 4, generator=torch.Generator().manual_seed(seed)) * 2 - 1
+        return model.upscale_tensor(small)
+
+    def tiny_task(self, config):
+        return SRGANTask(config, SRResNet(config), SRDiscriminator(config))
+
+    def tiny_data(self):
+        return random_photos()
+
+
+@pytest.mark.parametrize("image", [
+    Image.new("RGB", (13, 7), "red"), Image.new("L", (5, 9), 128), Image.new("RGBA", (6, 6), (0, 0, 255, 100)),
+    np.zeros((11, 3), np.uint16), np.random.default_rng(0).random((8, 10, 3)),
+], ids=["rgb", "grey", "rgba", "uint16", "float"])
+def test_upscale_returns_an_rgb_image_exactly_scale_times_the_input(image):
+    model = resolver(tiny_config())
+    width, height = image.size if isinstance(image, Image.Image) else (image.shape[1], image.shape[0])
+    output = model.upscale(image)
+    assert model.scale == 4 and output.mode == "RGB" and output.size == (4 * width, 4 * height)
+
+
+def test_tiled_and_untiled_upscales_agree():
+    model = resolver(tiny_config(width=16, blocks=4))
+    photo = np.random.default_rng(0).integers(0, 256, (45, 61, 3), dtype=np.uint8)
+    whole = np.asarray(model.upscale(photo, tile=512)).astype(int)
+    tiled = np.asarray(model.upscale(photo, tile=40, overlap=16)).astype(int)  # 2 x 2 tiles
+    difference = np.abs(tiled - whole)
+    assert difference.max() <= 3 and difference.mean() < 0.1
+
+
+@pytest.mark.parametrize("image, keywords, message", [
+    (np.zeros((1600, 1600, 3), np.uint8), {}, "too large to upscale"),
+    (np.zeros((4, 4, 2), np.uint8), {}, "expected an"),
+    ("photo.jpg", {}, "expected a PIL image"),
+    (np.zeros((4, 4, 3), np.uint8), {"tile": 8, "overlap": 4}, "overlap"),
+])
+def test_bad_inputs_get_a_clear_value_error(image, keywords, message):
+    with pytest.raises(ValueError, match=message):
+        resolver(tiny_config()).upscale(image, **keywords)
+
+
+def test_icnr_makes_the_untrained_subpixel_stage_a_nearest_neighbour_upsampling():
+    stage = SubPixelUpsample(8).eval()
+    with torch.no_grad():
+        output = stage(torch.randn(1, 8, 5, 5))
+    cells = [output[..., i::2, j::2] for i in range(2) for j in range(2)]
+    assert all(torch.equal(cells[0], cell) for cell in cells[1:])
+
+
+def test_crops_stay_inside_each_photo_and_downscale_by_the_scale():
+    white = [np.full((24 + 8 * i, 40 - 8 * i, 3), 255, np.uint8) for i in range(3)]  # padded with black
+    data = pack(white, crops_per_epoch=8, source="", credit="")
+    crops = crop_batch(data, 64, 20)
+    assert crops.shape == (64, 3, 20, 20) and bool((crops == 255).all())
+    small = bicubic_downscale(torch.rand(2, 3, 16, 16) * 2 - 1, 4)
+    assert small.shape == (2, 3, 4, 4) and torch.allclose(small, (small + 1).mul(127.5).round().div(127.5) - 1)
+
+
+def test_the_cache_file_alone_is_enough_to_load_the_photos(tmp_path, isolated_cache, monkeypatch):
+    for index in range(2):
+        Image.new("RGB", (900, 500), (40 * index, 90, 200)).save(tmp_path / f"p{index}.jpg")
+    monkeypatch.setattr(photo_data, "WALLPAPER_PHOTOS", {"pkg": ("GPL-2+", [str(tmp_path / "p0.jpg"),
+                                                                            str(tmp_path / "p1.jpg")])})
+    first = load_photos("photos", 96)
+    assert first.sizes.tolist() == [[356, 640], [356, 640]]  # long side resized to PHOTO_LONG_SIDE
+    for path in tmp_path.glob("p*.jpg"):
+        path.unlink()
+    assert torch.equal(load_photos("photos", 96).photos, first.photos)
+    (isolated_cache / photo_data.CACHE_NAME).unlink()
+    with pytest.raises(DataError, match="apt-get install pkg"):
+        load_photos("photos", 96)
+
+
+def test_a_few_training_steps_beat_the_untrained_model_on_a_photo(tmp_path):
+    data = random_photos(seed=1, crops_per_epoch=8 * 40)  # one epoch of 40 steps
+    config = tiny_config(width=16, blocks=2, image_size=32)
+    torch.manual_seed(0)
+    task = SRGANTask(config, SRResNet(config), None, adversarial_weight=0)
+    options = TrainOptions(epochs=1, batch_size=8, lr_g=2e-3, betas=(0.9, 0.999), ema_decay=0, device="cpu")
+    fit(task, data, options, tmp_path / "run", show_progress=False)
+    torch.manual_seed(0)
+    save_checkpoint(tmp_path / "untrained", "srgan", config, SRResNet(config))
+    truth = random_photos(count=1, seed=2).photos[0].permute(1, 2, 0).numpy()[:40, :52]
+    small = Image.fromarray(truth).resize((13, 10), Image.Resampling.BICUBIC)
+    scores = {name: psnr_y(np.asarray(gan_demo.load(str(tmp_path / name)).upscale(small)), truth, 4)
+              for name in ("run", "untrained")}
+    assert scores["run"] > scores["untrained"] + 5
+
+
+def test_interpolation_blends_the_weights_and_needs_one_architecture(tmp_path):
+    for name, seed in (("psnr", 0), ("gan", 1), ("other", 2)):
+        torch.manual_seed(seed)
+        config = tiny_config(blocks=2 if name == "other" else 1)
+        save_checkpoint(tmp_path / name, "srgan", config, SRResNet(config))
+    weights = {name: gan_demo.load(str(tmp_path / name)).module.state_dict() for name in ("psnr", "gan")}
+    for alpha in (0.0, 0.25, 1.0):
+        _, blended = interpolate(tmp_path / "psnr", tmp_path / "gan", alpha)
+        for key, value in blended.state_dict().items():
+            assert torch.allclose(value, (1 - alpha) * weights["psnr"][key] + alpha * weights["gan"][key])
+    with pytest.raises(UsageError, match="different architectures"):
+        interpolate(tmp_path / "psnr", tmp_path / "other", 0.5)
+
+
+def test_the_chosen_blend_is_the_largest_alpha_that_keeps_psnr_and_stays_below_the_truths_sharpness():
+    def figures(psnr, sharpness):
+        return {"PSNR (Y, dB)": {"value": psnr}, "sharpness (ratio to the truth)": {"value": sharpness}}
+    sweep = {0.0: figures(28.0, 0.6), 0.4: figures(27.9, 0.8), 0.6: figures(27.6, 0.9), 1.0: figures(27.0, 1.1)}
+    assert choose_alpha(sweep, max_psnr_drop=0.3) == 0.4
+    assert choose_alpha(sweep, max_psnr_drop=0.5) == 0.6
+    assert choose_alpha(sweep, max_psnr_drop=2.0) == 0.6  # alpha 1 is sharper than the truth
+    assert choose_alpha({0.0: figures(28.0, 1.2)}, max_psnr_drop=0.3) == 0.0
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--adversarial-weight", "0", "--lr-d", "1e-4"], "no discriminator is trained"),
+    (["--crop-size", "30"], "multiple of the scale"),
+    (["--init-from", "nowhere"], "no such run folder"),
+])
+def test_bad_training_flags_get_one_clear_line(tmp_path, capsys, argv, message):
+    assert main(["srgan", "--out", str(tmp_path / "run"), "--dry-run", *argv]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_init_from_keeps_the_architecture_and_refuses_a_contradicting_flag(tmp_path, capsys):
+    config = tiny_config(blocks=2)
+    save_checkpoint(tmp_path / "psnr", "srgan", config, SRResNet(config))
+    assert main(["srgan", "--out", str(tmp_path / "gan"), "--dry-run", "--init-from", str(tmp_path / "psnr")]) == 0
+    assert '"blocks": "2"' in capsys.readouterr().out
+    assert main(["srgan", "--out", str(tmp_path / "gan"), "--dry-run", "--init-from", str(tmp_path / "psnr"),
+                 "--blocks", "16"]) == 2
+    assert "--blocks 16: --init-from" in capsys.readouterr().err
+
+
+def test_vgg19_content_without_the_weights_is_a_usage_error(monkeypatch):
+    import torchvision.models
+
+    def offline(weights):
+        raise OSError("no network")
+    monkeypatch.setattr(torchvision.models, "vgg19", offline)
+    vgg19_features.cache_clear()
+    with pytest.raises(UsageError, match="offline, use --content l1"):
+        vgg19_features()
+    vgg19_features.cache_clear()
