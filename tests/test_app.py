@@ -272,3 +272,38 @@ def test_infogan_sample_keeps_z_and_moves_with_its_codes(client):
     assert base.tobytes() == read(client.predict(name, 5, 3, 0.0, 0.0, api_name="/infogan_sample")).tobytes()
     assert base.tobytes() != read(client.predict(name, 5, 7, 0.0, 0.0, api_name="/infogan_sample")).tobytes()
     assert base.tobytes() != read(client.predict(name, 5, 3, 2.0, 0.0, api_name="/infogan_sample")).tobytes()
+
+
+def test_style_mix_ends_are_the_two_seeds_and_the_middle_is_neither(client):
+    name = first("stylegan")
+    layers = gan_demo.load(name).num_layers
+    only_a = read(client.predict(name, 1, 2, 0, 0, 1.0, api_name="/style_mix"))
+    only_b = read(client.predict(name, 1, 2, 0, layers, 1.0, api_name="/style_mix"))
+    coarse = read(client.predict(name, 1, 2, 0, 3, 1.0, api_name="/style_mix"))
+    assert only_a.tobytes() == read(client.predict(name, 2, 1, 0, layers, 1.0, api_name="/style_mix")).tobytes()
+    assert len({only_a.tobytes(), only_b.tobytes(), coarse.tobytes()}) == 3
+    with pytest.raises(Exception, match="layers must be"):
+        client.predict(name, 1, 2, 5, 2, 1.0, api_name="/style_mix")
+
+
+def test_cyclegan_translates_both_ways_at_any_size(client, tmp_path):
+    name = first("cyclegan")
+    example = sorted((ROOT / "gan_demo" / "ui" / "examples" / "emoji-styles").glob("openmoji-*.png"))[0]
+    there = read(client.predict(name, handle_file(str(example)), "AtoB", api_name="/cyclegan_translate"))
+    assert there.shape[:2] == (gan_demo.load(name).image_size,) * 2 and there.std() > 10
+    wide = odd_image(tmp_path, "wide.png", lambda: Image.new("RGBA", (300, 100), (200, 30, 30, 255)))
+    back = read(client.predict(name, handle_file(wide), "BtoA", api_name="/cyclegan_translate"))
+    assert back.shape[1] == 64 and abs(back.shape[1] / back.shape[0] - 3) < 0.2  # the aspect ratio kept
+    with pytest.raises(Exception, match="direction|not in the list of choices"):
+        client.predict(name, handle_file(wide), "sideways", api_name="/cyclegan_translate")
+
+
+def test_superres_returns_four_times_the_input_and_reduces_huge_uploads(client, tmp_path):
+    name = first("srgan")
+    photo = ROOT / "gan_demo" / "ui" / "examples" / "photos" / "coffee.png"
+    with Image.open(photo) as image:
+        width, height = image.size
+    upscaled = read(client.predict(name, handle_file(str(photo)), api_name="/superres"))
+    assert upscaled.shape[:2] == (4 * height, 4 * width)
+    huge = odd_image(tmp_path, "huge.png", lambda: Image.new("RGB", (3000, 1500), "grey"))
+    assert read(client.predict(name, handle_file(huge), api_name="/superres")).shape[:2] == (512, 1024)

@@ -178,3 +178,43 @@ def test_moving_an_infogan_code_redraws_its_image(browser, app_url, tmp_path):
     after = wait_for_new_image(page, "#infogan-image", before)
     page.screenshot(path=str(tmp_path / "infogan.png"))
     assert after != before
+
+
+def test_sliding_the_stylegan_crossover_redraws_the_mixed_pair(browser, app_url, tmp_path):
+    if not gan_demo.list_models("stylegan"):
+        pytest.skip("no shipped StyleGAN")
+    page = open_app(browser, app_url)
+    page.get_by_role("tab", name="StyleGAN").click()
+    page.wait_for_selector("#stylegan-grid img", timeout=60_000)
+    before = image_source(page, "#stylegan-pair")
+    box = page.locator("#stylegan-crossover input[type=range]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] / 2)
+    after = wait_for_new_image(page, "#stylegan-pair", before)
+    page.screenshot(path=str(tmp_path / "stylegan.png"))
+    assert after != before
+
+
+def test_picking_an_emoji_example_shows_it_in_the_other_style_and_back(browser, app_url, tmp_path):
+    if not gan_demo.list_models("cyclegan"):
+        pytest.skip("no shipped CycleGAN")
+    page = open_app(browser, app_url)
+    page.get_by_role("tab", name="CycleGAN").click()
+    page.locator("#cyclegan-examples tr.tr-body").first.click()
+    page.wait_for_selector("#cyclegan-output img", timeout=60_000)
+    page.wait_for_selector("#cyclegan-back img", timeout=60_000)
+    page.screenshot(path=str(tmp_path / "cyclegan.png"))
+
+
+def test_an_example_photo_is_upscaled_and_the_zoom_follows_the_slider(browser, app_url, tmp_path):
+    if not gan_demo.list_models("srgan"):
+        pytest.skip("no shipped super-resolution model")
+    page = open_app(browser, app_url)
+    page.get_by_role("tab", name="Super-resolution").click()
+    page.locator("#srgan-examples button.gallery-item").first.click()
+    page.wait_for_selector("#srgan-zoom img", timeout=90_000)
+    before = image_source(page, "#srgan-zoom")
+    box = page.locator("#srgan-zoom-x input[type=range]").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] / 2)
+    after = wait_for_new_image(page, "#srgan-zoom", before, timeout=60_000)
+    page.screenshot(path=str(tmp_path / "srgan.png"))
+    assert after != before

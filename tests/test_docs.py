@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 import gan_demo
 from helpers import launched_app
@@ -30,6 +31,7 @@ def test_the_readme_library_snippet_runs_as_written():
         namespace = {}
         exec(compile(block, "README.md", "exec"), namespace)
     assert namespace["colour"].mode == "RGB" and len(namespace["sevens"]) == 8
+    assert namespace["photo"].size == (256, 192) and namespace["back"].size == namespace["there"].size
 
 
 def test_the_readme_http_snippet_runs_against_the_app(app_url):
@@ -45,7 +47,9 @@ def test_each_shipped_cards_use_it_snippet_runs(name):
     assert len(blocks) == 1 and f'gan_demo.load("{name}")' in blocks[0]
     namespace = {}
     exec(compile(blocks[0], f"{name}/README.md", "exec"), namespace)
-    assert any(key in namespace for key in ("images", "colour"))
+    made = [value for value in namespace.values() if isinstance(value, Image.Image)
+            or (isinstance(value, list) and value and all(isinstance(item, Image.Image) for item in value))]
+    assert made, "the snippet makes no image"
 
 
 def test_the_readme_front_matter_is_a_space_config():

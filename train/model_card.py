@@ -13,7 +13,9 @@ from .presets import PRESETS, matching_preset
 CARD_FILE = "README.md"
 LICENCES = {"cc-by-sa-4.0": "CC BY-SA 4.0, as the OpenMoji artwork it was trained on (https://openmoji.org); the "
                             "code that made it is MIT-licensed",
-            "mit": "MIT, as the code that made it"}
+            "mit": "MIT, as the code that made it",
+            "other": "the photographs' own licences (GPL-2+, CC BY 4.0, CC BY-SA 3.0 / 4.0, CC0: each listed under "
+                     "Credit), which a model derived from them may carry; the code that made it is MIT-licensed"}
 STALE = "*(computed from earlier weights of this run: stale until recomputed)*"
 
 
@@ -37,7 +39,7 @@ def render_model_card(name: str, config: dict, folder: Path | None = None) -> st
         return [STALE, ""] if folder is not None and not is_fresh(folder, section, file) else []
 
     credit = training.get("data_credit", "")
-    licence = "cc-by-sa-4.0" if "OpenMoji" in credit else "mit"
+    licence = "cc-by-sa-4.0" if "OpenMoji" in credit else "other" if "wallpaper packages" in credit else "mit"
     dataset = HUB_DATASETS.get(training.get("options", {}).get("data", ""))
     lines = [
         "---",

@@ -145,6 +145,6 @@ SPEC = register(KindSpec(
     discriminator_class=SRDiscriminator, wrapper=SuperResolver, view="superres", task="train.tasks.srgan:SRGANTask",
     pipeline_tag="image-to-image",
     usage=lambda payload: ('from PIL import Image\n'
-                           'photo = Image.open("photo.jpg")  # any size and mode\n'
+                           'photo = Image.new("RGB", (160, 120), "grey")  # any photo, any size and mode\n'
                            f'large = model.upscale(photo)  # {payload["model"]["scale"]}x the width and height'),
     objective=objective))

@@ -8,7 +8,7 @@ from PIL import Image
 
 from ..sketch import MAX_UPLOAD_PIXELS
 
-from . import cgan_tab, cyclegan_tab, dcgan_tab, infogan_tab, pix2pix_tab, stylegan_tab, toy_tab
+from . import cgan_tab, cyclegan_tab, dcgan_tab, infogan_tab, pix2pix_tab, srgan_tab, stylegan_tab, toy_tab
 from .api_only import build_api_endpoints
 from .common import PIXEL_CSS
 from .page_state import WRITE_URL_JS
@@ -41,7 +41,7 @@ LAUNCH_OPTIONS = {"css": PIXEL_CSS, "theme": gr.themes.Soft(), "max_file_size": 
 
 # the views, in tab order: each module shows the models of the kinds registered with its VIEW (the toy GAN's
 # model is trained in the page)
-VIEWS = (dcgan_tab, cgan_tab, stylegan_tab, infogan_tab, pix2pix_tab, cyclegan_tab, toy_tab)
+VIEWS = (dcgan_tab, cgan_tab, stylegan_tab, infogan_tab, pix2pix_tab, cyclegan_tab, srgan_tab, toy_tab)
 
 
 def build_demo(served: ServedModels | None = None, warm_up: bool = True) -> gr.Blocks:

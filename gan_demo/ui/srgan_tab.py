@@ -1,0 +1,114 @@
+"""The super-resolution view: a photo 4x larger by bicubic interpolation and by the model, side by side, and the
+same region of both zoomed in, where the difference shows."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+from PIL import Image
+
+from ..images import as_pil
+from ..sketch import checked_image
+from . import common
+from .errors import number, user_errors
+from .served import ServedModels
+
+VIEW = "superres"
+TAB = "srgan"
+TITLE = "Super-resolution"
+EXAMPLE_DIR = Path(__file__).resolve().parent / "examples" / "photos"
+MAX_SIDE = 256  # larger uploads are downscaled first: 4x of 256 px is 1024 px, seconds on a 2-core CPU
+ZOOM = 4  # the zoomed region is 1/ZOOM of the output's width and height
+
+
+def fit_input(image: Image.Image) -> tuple[Image.Image, str]:
+    """The upload, downscaled so its longer side is at most MAX_SIDE, and a note when it was."""
+    picture = as_pil(checked_image(image))
+    if max(picture.size) <= MAX_SIDE:
+        return picture, ""
+    factor = MAX_SIDE / max(picture.size)
+    size = (max(1, round(picture.width * factor)), max(1, round(picture.height * factor)))
+    note = (f"Your {picture.width}x{picture.height} image was first reduced to {size[0]}x{size[1]} so the "
+            "upscale answers in seconds.")
+    return picture.resize(size, Image.Resampling.LANCZOS), note
+
+
+def zoomed(image: Image.Image, x: float, y: float) -> Image.Image:
+    """The region around (x, y) (fractions of width and height), 1/ZOOM of the image, enlarged without smoothing."""
+    width, height = max(1, image.width // ZOOM), max(1, image.height // ZOOM)
+    left = round(min(max(x * image.width - width / 2, 0), image.width - width))
+    top = round(min(max(y * image.height - height / 2, 0), image.height - height))
+    return image.crop((left, top, left + width, top + height)).resize((width * ZOOM, height * ZOOM),
+                                                                      Image.Resampling.NEAREST)
+
+
+def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
+    @user_errors
+    def superres(model_name: str, image: Image.Image) -> Image.Image:
+        """Upscale a photo 4x (width and height) with a super-resolution GAN.
+
+        Args:
+            model_name: a super-resolution model of the app, e.g. "photo-srgan".
+            image: a photo, any mode; larger than 256 px on its longer side, it is first reduced to 256 px.
+        Returns:
+            the upscaled photo (PNG), 4x the (reduced) input's width and height.
+        """
+        model = served.get(model_name, VIEW)
+        if image is None:
+            raise ValueError("give a photo to upscale")
+        return model.upscale(fit_input(image)[0])
+
+    @user_errors
+    def compare(model_name, image, x, y):
+        model = served.get(model_name, VIEW)
+        if image is None:
+            return None, None, None, None, "Pick an example photo or upload one.", None
+        picture, note = fit_input(image)
+        size = (picture.width * model.scale, picture.height * model.scale)
+        pair = (picture.resize(size, Image.Resampling.BICUBIC), model.upscale(picture))
+        return (*pair, *zoom(pair, x, y), note, pair)
+
+    @user_errors
+    def zoom(pair, x, y):
+        """The zoomed regions of the last comparison (the upscale is not run again)."""
+        if pair is None:
+            return None, None
+        x, y = number(x, "zoom x"), number(y, "zoom y")
+        return zoomed(pair[0], x, y), zoomed(pair[1], x, y)
+
+    names = served.names(VIEW)
+    if not names:
+        common.no_models_note(VIEW)
+        return None
+    with gr.Row():
+        with gr.Column(scale=1):
+            model = gr.Dropdown(names, value=names[0], label="Model")
+            source = gr.Image(type="pil", image_mode=None, sources=["upload", "clipboard"], label="Your photo",
+                              height=220, elem_id="srgan-input")
+            zoom_x = gr.Slider(0, 1, value=0.5, step=0.01, label="Zoom: across", elem_id="srgan-zoom-x")
+            zoom_y = gr.Slider(0, 1, value=0.5, step=0.01, label="Zoom: down")
+            note = gr.Markdown()
+        with gr.Column(scale=2):
+            with gr.Row():
+                bicubic = gr.Image(label="Bicubic 4x (blurry)", format="png", interactive=False, height=300)
+                upscaled = gr.Image(label="Model 4x", format="png", interactive=False, height=300,
+                                    elem_id="srgan-output", buttons=["download"])
+            with gr.Row():
+                bicubic_zoom = gr.Image(label="Bicubic, zoomed", format="png", interactive=False, height=220,
+                                        elem_classes=["pixelated"])
+                upscaled_zoom = gr.Image(label="Model, zoomed", format="png", interactive=False, height=220,
+                                         elem_classes=["pixelated"], elem_id="srgan-zoom")
+    examples = sorted(EXAMPLE_DIR.glob("*.png"))
+    if examples:
+        gr.Examples([[str(p)] for p in examples], [source], label="Held-out test photos (scikit-image), 128 px",
+                    elem_id="srgan-examples")
+    private = {"api_visibility": "private"}
+    shown = gr.State()  # (bicubic, model) images of the last comparison
+    gr.on([source.change, model.input], compare, [model, source, zoom_x, zoom_y],
+          [bicubic, upscaled, bicubic_zoom, upscaled_zoom, note, shown], trigger_mode="always_last", **private)
+    gr.on([zoom_x.release, zoom_y.release], zoom, [shown, zoom_x, zoom_y], [bicubic_zoom, upscaled_zoom],
+          trigger_mode="always_last", **private)
+    with gr.Row(visible=False):
+        api_run = gr.Button()
+    api_run.click(superres, [model, source], upscaled, api_name="superres")
+    return common.TabParts(model)
