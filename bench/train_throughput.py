@@ -12,11 +12,16 @@ from pathlib import Path
 import torch
 
 from gan_demo.kinds.cgan import CGANConfig
+from gan_demo.kinds.cyclegan import CycleGANConfig
 from gan_demo.kinds.dcgan import DCGANConfig
 from gan_demo.kinds.pix2pix import Pix2PixConfig
+from gan_demo.kinds.srgan import SRGANConfig
+from gan_demo.kinds.stylegan import StyleGANConfig
 from gan_demo.registry import kind as kind_spec
 from train.data import ImageData
 from train.data.pairs import PairData
+from train.data.photos import PhotoCrops
+from train.data.unpaired import UnpairedData
 from train.loop import fit
 from train.options import TrainOptions
 from train.precision import has_native_bf16
@@ -29,18 +34,29 @@ SETUPS = {
     "pix2pix-128 (openmoji)": ("pix2pix", lambda: Pix2PixConfig(input_channels=1, depth=7, base_width=16,
                                                                 image_size=128, norm="instance",
                                                                 inference_mode="eval", disc_width=32), 8),
+    "stylegan-64 (openmoji)": ("stylegan", lambda: StyleGANConfig(), 32),
+    "cyclegan-64 (emoji styles)": ("cyclegan", lambda: CycleGANConfig(base_width=32, residual_blocks=6,
+                                                                      image_size=64, disc_width=32), 4),
+    "srgan-96 (photos)": ("srgan", lambda: SRGANConfig(), 16),
 }
 
 
 def synthetic_data(config, count: int):
     generator = torch.Generator().manual_seed(0)
+
+    def pixels(*shape):
+        return torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator)
+
+    if isinstance(config, CycleGANConfig):
+        return UnpairedData(pixels(count, 3, config.image_size, config.image_size),
+                            pixels(count, 3, config.image_size, config.image_size))
+    if isinstance(config, SRGANConfig):
+        return PhotoCrops(pixels(4, 3, 400, 600), torch.tensor([[400, 600]] * 4), crops_per_epoch=count)
     if isinstance(config, Pix2PixConfig):
         size = config.image_size
-        return PairData(torch.randint(0, 256, (count, 1, 1, size, size), dtype=torch.uint8, generator=generator),
-                        torch.randint(0, 256, (count, 3, size, size), dtype=torch.uint8, generator=generator))
-    shape = (count, config.channels, config.image_size, config.image_size)
+        return PairData(pixels(count, 1, 1, size, size), pixels(count, 3, size, size))
     labels = torch.randint(0, 10, (count,), generator=generator) if isinstance(config, CGANConfig) else None
-    return ImageData(torch.randint(0, 256, shape, dtype=torch.uint8, generator=generator), labels)
+    return ImageData(pixels(count, config.channels, config.image_size, config.image_size), labels)
 
 
 def fresh_task(kind: str, config, augment: tuple[str, ...] = ()):

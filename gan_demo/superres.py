@@ -1,10 +1,10 @@
 """Super-resolution inference: any image in, the image ``scale`` times larger out, computed in overlapping tiles.
 
-Tiles keep memory bounded whatever the input size: the network sees ``tile`` x ``tile`` input pixels at a time,
-sharing ``overlap`` pixels with each neighbour. Outputs nearest a tile's cut edge (which saw zero padding instead
-of the image) are dropped, and neighbouring outputs cross-fade linearly in the middle of the shared band, so no
-seam shows. The weights are separable, so the blend is done a row of tiles at a time: only one row's band of
-floats is held beside the uint8 result.
+Tiles keep the network's memory bounded whatever the input size (the blended result itself grows with it): the
+network sees ``tile`` x ``tile`` input pixels at a time, sharing ``overlap`` pixels with each neighbour. Outputs
+nearest a tile's cut edge (which saw zero padding instead of the image) are dropped, and neighbouring outputs
+cross-fade linearly in the middle of the shared band, so no seam shows. The weights are separable, so the blend is
+done a row of tiles at a time: only one row's band of floats is held beside the uint8 result.
 """
 from __future__ import annotations
 

@@ -13,14 +13,16 @@ from .images import as_pil, from_pil, pad_to_square, to_pil_images
 
 
 def at_model_size(image, size: int, channels: int, run) -> Image.Image:
-    """``run`` ((1, C, S, S) in [-1, 1] -> same shape) on ``image`` padded to a white square of the model's size,
-    and the result cropped back to the input's aspect ratio."""
-    square, box = pad_to_square(as_pil(image))
-    scale = size / square.width
-    model_input = square.resize((size, size), Image.Resampling.BICUBIC if scale > 1 else Image.Resampling.LANCZOS)
-    result = to_pil_images(run(from_pil(model_input, channels)))[0]
-    crop = tuple(round(v * scale) for v in box)
-    return result.crop(crop) if crop != (0, 0, size, size) else result
+    """``run`` ((1, C, S, S) in [-1, 1] -> same shape) on ``image`` brought to the model's size (its longer side)
+    and padded to a white square, and the result cropped back to the input's aspect ratio. Resized before it is
+    padded, so a long thin upload never becomes a huge square."""
+    picture = as_pil(image)
+    scale = size / max(picture.size)
+    inner = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
+    square, box = pad_to_square(picture.resize(inner, Image.Resampling.BICUBIC if scale > 1
+                                               else Image.Resampling.LANCZOS))
+    result = to_pil_images(run(from_pil(square, channels)))[0]
+    return result.crop(box) if box != (0, 0, size, size) else result
 
 
 class SketchTranslator:

@@ -203,6 +203,7 @@ def test_picking_an_emoji_example_shows_it_in_the_other_style_and_back(browser, 
     page.wait_for_selector("#cyclegan-output img", timeout=60_000)
     page.wait_for_selector("#cyclegan-back img", timeout=60_000)
     page.screenshot(path=str(tmp_path / "cyclegan.png"))
+    assert image_source(page, "#cyclegan-output") != image_source(page, "#cyclegan-back")
 
 
 def test_an_example_photo_is_upscaled_and_the_zoom_follows_the_slider(browser, app_url, tmp_path):

@@ -2,6 +2,7 @@ import pytest
 import torch
 
 import gan_demo
+from gan_demo.images import to_pil_images
 from gan_demo.kinds.stylegan import StyleGANConfig, StyleGANDiscriminator, StyleGANGenerator
 from helpers import tiny_images
 from kind_conformance import KindConformance
@@ -60,10 +61,13 @@ def test_mix_ends_are_the_two_seeds_images(model):
     assert middle.tobytes() not in (a.tobytes(), b.tobytes())
 
 
-def test_mixing_grid_cells_are_the_single_mixes(model):
-    grid = model.mixing_grid([1, 3], [2, 4, 5], layers=(1, 3), truncation=0.8)
-    assert len(grid) == 6
-    assert grid[5].tobytes() == model.mix(3, 5, layers=(1, 3), truncation=0.8).tobytes()
+def test_a_batch_of_mixes_is_the_single_mixes(model):
+    cells = to_pil_images(model.mix_tensor([1, 1, 3], [2, 4, 5], layers=(1, 3), truncation=0.8))
+    assert cells[2].tobytes() == model.mix(3, 5, layers=(1, 3), truncation=0.8).tobytes()
+    with pytest.raises(ValueError, match="pairs of seeds"):
+        model.mix_tensor([1, 2], [3], layers=(0, 1))
+    with pytest.raises(ValueError, match="layers must be"):
+        model.mix(1, 2, layers=(1, 2, 3))
 
 
 def test_truncation_zero_gives_the_average_image_for_every_seed(model):
@@ -88,17 +92,19 @@ def test_bad_layers_and_truncation_are_refused(model):
 def test_training_tracks_the_average_style_and_regularises_lazily(tmp_path):
     torch.manual_seed(0)
     config = tiny_config()
-    task = StyleGANTask(config, StyleGANGenerator(config), StyleGANDiscriminator(config), r1_every=4)
-    options = TrainOptions(epochs=4, batch_size=4, log_every=1, device="cpu", betas=(0.0, 0.99), lr_g=2.5e-3,
+    task = StyleGANTask(config, StyleGANGenerator(config), StyleGANDiscriminator(config), r1_every=16)
+    options = TrainOptions(epochs=10, batch_size=4, log_every=10, device="cpu", betas=(0.0, 0.99), lr_g=2.5e-3,
                            lr_d=2.5e-3)
     fit(task, tiny_images(16, channels=3, size=16), options, tmp_path, show_progress=False)
     model = gan_demo.load(str(tmp_path))
     assert model.module.mapping.w_average.abs().sum() > 0
     losses = (tmp_path / "training" / "losses.csv").read_text().splitlines()
     header = losses[0].split(",")
-    r1_column = header.index("loss_R1")
-    r1_steps = [int(row.split(",")[0]) for row in losses[1:] if row.split(",")[r1_column]]
-    assert r1_steps == [1, 5, 9, 13]  # steps 0, 4, 8, 12 counted from 0; the log counts from 1
+    rows = [dict(zip(header, row.split(","))) for row in losses[1:]]
+    assert [row["step"] for row in rows] == ["1", "10", "20", "30", "40"]
+    # R1 runs at steps 0, 16 and 32 (counted from 0), yet every logged row shows its latest value
+    assert all(row["loss_R1"] for row in rows) and rows[1]["loss_R1"] == rows[0]["loss_R1"]
+    assert rows[2]["loss_R1"] != rows[1]["loss_R1"]
 
 
 def test_the_cli_refuses_sizes_the_generator_cannot_draw(tmp_path, capsys):

@@ -42,7 +42,8 @@ def add_common_training_flags(parser: argparse.ArgumentParser, epochs: int, batc
     parser.add_argument("--save-every", type=int, default=0, help="checkpoint every N steps instead of at every epoch's end (0: at epoch ends)")
     parser.add_argument("--max-steps", type=int, default=0, help="stop after N steps in total (0: no limit)")
     parser.add_argument("--time-limit", type=float, default=0, metavar="MINUTES",
-                        help="stop and save after this many minutes of this invocation (0: no limit)")
+                        help="stop and save after this many minutes of this invocation (0: no limit; each process reads "
+                             "its own clock, so under torchrun bound runs with --max-steps instead)")
     parser.add_argument("--compile", action="store_true", help="torch.compile every network (best on CUDA)")
     parser.add_argument("--precision", choices=PRECISIONS, default="auto",
                         help="auto: bf16 autocast on GPUs and CPUs with bf16 units (CUDA from Ampere on, AVX512-BF16, "
@@ -104,6 +105,8 @@ def main(argv: list[str] | None = None) -> int:
 def run_training(args: argparse.Namespace, argv: list[str]) -> int:
     """Validate (a new run) or restore (a resume) the options, then build the task, train and publish."""
     task = task_class(args.command)
+    if not 0 <= args.time_limit < float("inf"):
+        raise UsageError(f"--time-limit {args.time_limit}: give minutes, 0 or more (0: no limit)")
     if args.resume:
         args = resolve_resume(args, argv)
     else:

@@ -85,7 +85,7 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
     is_main = rank == 0
     bar = tqdm(total=total_steps, initial=progress["step"], disable=not (show_progress and is_main),
                dynamic_ncols=True, desc="train")
-    started, images_seen = time.perf_counter(), 0
+    started, images_seen, latest = time.perf_counter(), 0, {}
     deadline = started + options.time_limit * 60 if options.time_limit else math.inf
 
     def stopping() -> bool:  # asked to, or out of time (--time-limit)
@@ -121,6 +121,7 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
             for group, optimizer in optimizers.items():
                 set_learning_rate(optimizer, options.learning_rate(group) * factor)
             stats = train_step(task, task.make_batch(batch_data, batch_idx), optimizers, progress["step"], precision)
+            latest.update(stats)  # a lazy phase's figures stay on the rows logged between its runs
             if ema is not None:
                 update_ema(ema, generator, options.ema_decay, progress["step"])
             progress["step"] += 1
@@ -128,7 +129,7 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
             images_seen += options.batch_size * world
             rate = images_seen / max(time.perf_counter() - started, 1e-9)
             if progress["step"] % options.log_every == 0 or progress["step"] == 1:
-                progress["history"].append({"step": progress["step"], "epoch": epoch + 1, **stats})
+                progress["history"].append({"step": progress["step"], "epoch": epoch + 1, **latest})
             bar.set_postfix({"epoch": epoch + 1, **{k: f"{v:.3f}" for k, v in stats.items()},
                              "img/s": f"{rate:.0f}"}, refresh=False)
             bar.update(1)
@@ -142,7 +143,7 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
             continue
         break
     if progress["step"] > saved_at:  # stopped (max steps, time limit, a stop request) or finished between saves
-        save(epoch_done=progress["step_in_epoch"] == 0)
+        save(epoch_done=progress["step_in_epoch"] == 0 and not options.save_every)
     bar.close()
     distributed.teardown()
     return out

@@ -194,11 +194,12 @@ class StyleGANGenerator(nn.Module):
         return w if truncation == 1 else torch.lerp(self.mapping.w_average.to(w.dtype), w, truncation)
 
     def synthesize(self, ws: torch.Tensor) -> torch.Tensor:
-        """Per-layer styles (N, num_layers, latent_dim) -> images in [-1, 1]."""
-        return self.synthesis(ws).clamp(-1, 1)
+        """Per-layer styles (N, num_layers, latent_dim) -> images, about [-1, 1] (not clamped: training's losses
+        see an overshoot; the inference wrapper clamps)."""
+        return self.synthesis(ws)
 
     def forward(self, z: torch.Tensor, mixing: tuple[torch.Tensor, int] | None = None) -> torch.Tensor:
-        """z (N, latent_dim) -> images (N, C, S, S) in [-1, 1]; ``mixing`` (z2, crossover): layers from
+        """z (N, latent_dim) -> images (N, C, S, S), about [-1, 1]; ``mixing`` (z2, crossover): layers from
         crossover on take z2's styles (the style-mixing regularisation of training)."""
         ws = self.styles(z)[:, None].repeat(1, self.config.num_layers, 1)
         if mixing is not None:
@@ -292,7 +293,7 @@ class StyleImageGenerator(ImageGenerator):
         if labels is not None:
             raise ValueError(f"{self.name} is not conditional: it takes no labels")
         w = self.styles_of(z, truncation)
-        return self.module.synthesize(w[:, None].expand(-1, self.num_layers, -1))
+        return self.module.synthesize(w[:, None].expand(-1, self.num_layers, -1)).clamp(-1, 1)
 
     def generate(self, n: int = 1, seed: int | None = None, labels=None, truncation: float = 1.0,
                  z: torch.Tensor | None = None) -> list:
@@ -304,6 +305,8 @@ class StyleImageGenerator(ImageGenerator):
         return to_pil_images(self.generate_tensor(self.check_z(z).reshape(-1, self.latent_dim), labels, truncation))
 
     def check_layers(self, layers) -> tuple[int, int]:
+        if not isinstance(layers, (tuple, list)) or len(layers) != 2:
+            raise ValueError(f"layers must be (start, stop), got {layers!r}")
         start, stop = (int(v) if isinstance(v, (int, float)) and float(v).is_integer() else -1 for v in layers)
         if not 0 <= start <= stop <= self.num_layers:
             raise ValueError(f"layers must be (start, stop) with 0 <= start <= stop <= {self.num_layers}, "
@@ -313,27 +316,21 @@ class StyleImageGenerator(ImageGenerator):
     @torch.inference_mode()
     def mix_tensor(self, seeds_a: list[int], seeds_b: list[int], layers: tuple[int, int],
                    truncation: float = 1.0) -> torch.Tensor:
-        """Image i takes seeds_b[i]'s styles on layers start..stop-1 and seeds_a[i]'s on the others."""
+        """Image i takes seeds_b[i]'s styles on layers start..stop-1 and seeds_a[i]'s on the others: a whole
+        mixing grid (the paper's figure 3) in one batch."""
+        if not 1 <= len(seeds_a) == len(seeds_b) <= MAX_BATCH:
+            raise ValueError(f"give 1 to {MAX_BATCH} pairs of seeds, got {len(seeds_a)} and {len(seeds_b)}")
         start, stop = self.check_layers(layers)
         z_a = torch.cat([latents_for_seed(check_seed(s), 1, self.latent_dim) for s in seeds_a])
         z_b = torch.cat([latents_for_seed(check_seed(s), 1, self.latent_dim) for s in seeds_b])
         ws = self.styles_of(z_a, truncation)[:, None].repeat(1, self.num_layers, 1)
         ws[:, start:stop] = self.styles_of(z_b, truncation)[:, None]
-        return self.module.synthesize(ws)
+        return self.module.synthesize(ws).clamp(-1, 1)
 
     def mix(self, seed_a: int, seed_b: int, layers: tuple[int, int] = (0, 4), truncation: float = 1.0):
         """One image: seed_b's styles on layers start..stop-1, seed_a's elsewhere. (0, 0) is seed_a's image,
         (0, num_layers) seed_b's."""
         return to_pil_images(self.mix_tensor([seed_a], [seed_b], layers, truncation))[0]
-
-    def mixing_grid(self, row_seeds: list[int], column_seeds: list[int], layers: tuple[int, int],
-                    truncation: float = 1.0) -> list:
-        """The paper's figure 3 in one batch: cell (r, c) is row seed r's image with column seed c's styles on
-        ``layers``; row-major PIL images."""
-        rows = [r for r in row_seeds for _ in column_seeds]
-        if not 1 <= len(rows) <= MAX_BATCH:
-            raise ValueError(f"a mixing grid holds 1 to {MAX_BATCH} images, got {len(rows)}")
-        return to_pil_images(self.mix_tensor(rows, list(column_seeds) * len(row_seeds), layers, truncation))
 
     def warm_up(self) -> None:
         self.generate(1, seed=0)

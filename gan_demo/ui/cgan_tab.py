@@ -62,7 +62,8 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
             the generated image (PNG).
         """
         model = served.get(model_name, VIEW)
-        return model.generate(z=common.latent_from(model, seed, truncation, sliders), labels=[label])[0]
+        return model.generate(z=common.latent_from(model, seed, sliders), labels=[label],
+                              truncation=common.truncation_value(truncation))[0]
 
     @user_errors
     def cgan_grid(model_name: str, seed: float) -> Image.Image:

@@ -55,9 +55,10 @@ def truncation_value(truncation) -> float:
     return check_truncation(number(truncation, "truncation"))
 
 
-def latent_from(model, seed, truncation, slider_values) -> torch.Tensor:
+def latent_from(model, seed, slider_values) -> torch.Tensor:
     """z of ``seed`` with its first coordinates set by the z sliders (those moved off the seed's value), moved
-    along the model's semantic directions by the direction sliders (all at 0: the seed's own image), truncated."""
+    along the model's semantic directions by the direction sliders (all at 0: the seed's own image). Truncation is
+    left to the model's ``generate``: a StyleGAN truncates in w, not in z."""
     z_values, direction_values = slider_values[:LATENT_SLIDERS], slider_values[LATENT_SLIDERS:]
     z = model.sample_z(1, seed_value(seed))
     values = [number(v, f"z[{i}]") for i, v in enumerate(z_values)]
@@ -70,7 +71,7 @@ def latent_from(model, seed, truncation, slider_values) -> torch.Tensor:
             z[0, i] = value
     if model.directions is not None and any(amounts):
         z = model.directions.apply(z, amounts[:len(model.directions.vectors)])
-    return z * truncation_value(truncation)
+    return z
 
 
 def slider_values_for(model, seed) -> list[float]:

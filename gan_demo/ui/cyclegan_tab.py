@@ -85,7 +85,8 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     private = {"api_visibility": "private"}
     gr.on([source.change, direction.change], round_trip, [model, source, direction], [there, back, hint],
           trigger_mode="always_last", **private)
-    model.input(model_changed, model, direction, **private)
+    model.input(model_changed, model, direction, **private).then(
+        round_trip, [model, source, direction], [there, back, hint], **private)
     with gr.Row(visible=False):
         api_run = gr.Button()
     api_run.click(cyclegan_translate, [model, source, direction], there, api_name="cyclegan_translate")

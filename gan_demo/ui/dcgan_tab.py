@@ -1,5 +1,6 @@
 """The DCGAN tab: a seed, truncation, sliders over z and over semantic directions, interpolation between seeds,
-and the discriminator's verdict on every image."""
+and the discriminator's verdict on every image. StyleGANs are listed here too: a seed, its z sliders and the morph
+between two seeds mean the same for them (their truncation acts in w); their style mixing has its own tab."""
 from __future__ import annotations
 
 import gradio as gr
@@ -10,6 +11,7 @@ from .errors import user_errors
 from .served import ServedModels
 
 VIEW = "latent"  # the models of kinds registered with this view
+SHOWN = (VIEW, "style")  # ... and of the StyleGAN view
 TAB = "dcgan"  # the tab's id in shared links (?tab=...) and element ids
 TITLE = "DCGAN"
 
@@ -22,13 +24,14 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         """Draw one image from a DCGAN (a generator of images from random noise z).
 
         Args:
-            model_name: a DCGAN of the app, e.g. "openmoji-dcgan" (emoji) or "mnist-dcgan" (digits).
+            model_name: a DCGAN of the app, e.g. "openmoji-dcgan" (emoji) or "mnist-dcgan" (digits), or a
+                StyleGAN ("openmoji-stylegan").
             seed: a whole number >= 0; the same seed always gives the same image.
             truncation: from 0 to 1; 1 samples as trained, lower values pull z towards the average image.
         Returns:
             the generated image (PNG) at the model's own size.
         """
-        model = served.get(model_name, VIEW)
+        model = served.get(model_name, *SHOWN)
         return model.generate(1, seed=common.seed_value(seed), truncation=common.truncation_value(truncation))[0]
 
     @user_errors
@@ -44,31 +47,32 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         Returns:
             the generated image (PNG).
         """
-        model = served.get(model_name, VIEW)
-        return model.generate(z=common.latent_from(model, seed, truncation, sliders))[0]
+        model = served.get(model_name, *SHOWN)
+        return model.generate(z=common.latent_from(model, seed, sliders),
+                              truncation=common.truncation_value(truncation))[0]
 
     @user_errors
     def sliders_for_seed(model_name, seed):
-        return common.slider_values_for(served.get(model_name, VIEW), seed)
+        return common.slider_values_for(served.get(model_name, *SHOWN), seed)
 
     @user_errors
     def direction_labels(model_name):
-        return common.direction_slider_updates(served.get(model_name, VIEW))
+        return common.direction_slider_updates(served.get(model_name, *SHOWN))
 
     @user_errors
     def verdict(model_name, image):
-        return common.detective_verdict(served.get(model_name, VIEW), image)
+        return common.detective_verdict(served.get(model_name, *SHOWN), image)
 
     @user_errors
     def restore(request: gr.Request):
         """At page load: the view a shared link asks for (else the default), rendered."""
-        view = common.requested_view(request, TAB, served.names(VIEW))
-        model = served.get(view.model, VIEW)
+        view = common.requested_view(request, TAB, served.names(*SHOWN))
+        model = served.get(view.model, *SHOWN)
         return [view.model] + common.restored_view(model, view)
 
     @user_errors
     def share(model_name, seed, truncation, *sliders):
-        model = served.get(model_name, VIEW)
+        model = served.get(model_name, *SHOWN)
         return common.shared_query(model, TAB, model_name, seed, truncation, sliders)
 
     @user_errors
@@ -83,10 +87,10 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         Returns:
             the frames side by side (PNG) and the same frames as an animated GIF file.
         """
-        model = served.get(model_name, VIEW)
+        model = served.get(model_name, *SHOWN)
         return common.interpolation_outputs(common.interpolation_frames(model, seed_a, seed_b, frames))
 
-    names = served.names(VIEW)
+    names = served.names(*SHOWN)
     if not names:
         common.no_models_note(VIEW)
         return None

@@ -59,7 +59,8 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     def render(model_name, seed, truncation, category, c1, c2, *z_sliders):
         """The image and the three sweep strips for the current codes."""
         model = served.get(model_name, VIEW)
-        z = common.latent_from(model, seed, truncation, list(z_sliders) + [0.0] * common.DIRECTION_SLIDERS)
+        z = common.latent_from(model, seed, list(z_sliders) + [0.0] * common.DIRECTION_SLIDERS)
+        z = z * common.truncation_value(truncation)
         category, codes = int(number(category, "category")), codes_of(c1, c2, model)
         image = model.generate(z=z, seed=common.seed_value(seed), category=category, continuous=codes)[0]
         k = model.categories

@@ -15,16 +15,18 @@ VIEW = "style"  # the models of kinds registered with this view
 TAB = "stylegan"
 TITLE = "StyleGAN"
 MAX_SEEDS = 8  # per side of the mixing grid
-# where a range of layers starts and stops, by the resolutions they draw at (the paper's coarse / middle / fine)
-RANGES = {"coarse (4–8 px: pose, shape)": (4, 8), "middle (16–32 px: features)": (16, 32),
-          "fine (64 px and up: colour, texture)": (64, 1024)}
+# the paper's ranges of layers: (label, value)
+RANGES = [("coarse (4–8 px: pose, shape)", "coarse"), ("middle (features)", "middle"),
+          ("fine (the full size: colour, texture)", "fine")]
 
 
 def layer_range(model, name: str) -> tuple[int, int]:
-    """(start, stop) of the layers drawing at the named range's resolutions."""
-    low, high = RANGES[name]
-    inside = [i for i in range(model.num_layers) if low <= model.layer_resolution(i) <= high]
-    return (inside[0], inside[-1] + 1) if inside else (0, 0)
+    """(start, stop) of a range's layers: coarse draw at 4 and 8 px, fine at the model's full size, middle between
+    (for a 64 px model: 16 and 32 px)."""
+    full = model.image_size
+    inside = {"coarse": lambda r: r <= 8, "middle": lambda r: 8 < r < full, "fine": lambda r: r == full}[name]
+    layers = [i for i in range(model.num_layers) if inside(model.layer_resolution(i))]
+    return (layers[0], layers[-1] + 1) if layers else (0, 0)
 
 
 def seed_list(text: str, name: str) -> list[int]:
@@ -97,7 +99,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
             rows = gr.Textbox("1, 2, 3", label="Row seeds (keep their other styles)", elem_id="stylegan-rows")
             columns = gr.Textbox("10, 11, 12, 13", label="Column seeds (lend their styles)",
                                  elem_id="stylegan-columns")
-            range_name = gr.Radio(list(RANGES), value=next(iter(RANGES)), label="Styles taken from the column seed")
+            range_name = gr.Radio(RANGES, value=RANGES[0][1], label="Styles taken from the column seed")
             truncation = gr.Slider(0.0, 1.0, value=0.8, step=0.05, label="Truncation ψ (1: as drawn, 0: the "
                                    "average emoji)", elem_id="stylegan-truncation")
         with gr.Column(scale=2):

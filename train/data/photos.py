@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 
 PHOTO_LONG_SIDE = 640  # keeps the cache file near 12 MB as PNG; downscaling also cleans JPEG noise off the originals
 CACHE_NAME = f"srgan-photos-v1-{PHOTO_LONG_SIDE}.pt"
-CROPS_PER_EPOCH = 16_000  # an "epoch" of random crops: 1,000 steps of 16 (the loop saves at each epoch's end)
+CROPS_PER_EPOCH = 16_000  # an "epoch" of random crops: 1,000 steps of 16 (the loop saves at each epoch's end unless --save-every)
 
 MATE = "/usr/share/backgrounds/mate/nature/{}.jpg"
 PLASMA = "/usr/share/wallpapers/{}/contents/images/2560x1600.jpg"

@@ -3,8 +3,8 @@
 
 Phases: "G" (both generators: least-squares GAN loss against each domain's D, cycle consistency A -> B -> A and
 B -> A -> B in L1 times --cycle-weight, identity G(b) = b times --identity-weight of that), then "D" (both
-discriminators, real vs. a fake drawn from a history of the last 50 fakes, halved as the reference does so D
-learns slower than G). A batch is a batch of A and an independently drawn batch of B: no pairing is used.
+discriminators, real vs. a fake drawn from a history of the last 50 fakes, halved as
+the reference halves it). A batch is a batch of A and an independently drawn batch of B: no pairing is used.
 """
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Images from z: DCGAN and the conditional GAN. Non-saturating logistic loss, DiffAugment on everything D sees.
+"""Images from z: DCGAN and the conditional GAN (and, built on them, InfoGAN and StyleGAN). Non-saturating logistic
+loss, DiffAugment on everything D sees.
 
 Phases: "D" (real vs. fake, and the AC-GAN class loss on real images), then "G" with D's weights frozen.
 """

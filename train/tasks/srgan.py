@@ -58,7 +58,7 @@ class SRGANTask(Task):
                             help="photos (Debian's wallpaper photographs, or their cache file) | IMAGE_FOLDER")
         parser.add_argument("--crop-size", type=int, default=96, help="high-resolution crop side (a multiple of 4)")
         parser.add_argument("--crops-per-epoch", type=int, default=CROPS_PER_EPOCH,
-                            help="random crops per epoch (checkpoints are written at each epoch's end)")
+                            help="random crops per epoch (a checkpoint at each epoch's end, unless --save-every)")
         parser.add_argument("--content", choices=CONTENT_LOSSES, default="l1",
                             help="l1: pixels; vgg19: the paper's VGG19 feature loss (torchvision's weights)")
         parser.add_argument("--adversarial-weight", type=float, default=1e-3,
