@@ -110,3 +110,14 @@ def test_training_tracks_the_average_style_and_regularises_lazily(tmp_path):
 def test_the_cli_refuses_sizes_the_generator_cannot_draw(tmp_path, capsys):
     assert main(["stylegan", "--data", "openmoji", "--image-size", "28", "--out", str(tmp_path)]) == 2
     assert "32 or 64" in capsys.readouterr().err
+
+
+def test_directions_are_principal_components_of_w_and_move_the_image(model, tmp_path):
+    from train.tools.directions import principal_directions
+
+    directions = principal_directions(model, samples=300, count=3, seed=0)
+    assert directions.vectors.shape == (3, model.latent_dim)
+    assert directions.explained_variance[0] >= directions.explained_variance[1] > 0
+    z = model.sample_z(1, seed=4)
+    moved = directions.apply(z, [3.0, 0.0, 0.0])
+    assert model.generate(z=moved)[0].tobytes() != model.generate(z=z)[0].tobytes()

@@ -193,6 +193,11 @@ class StyleGANGenerator(nn.Module):
         w = self.mapping(z)
         return w if truncation == 1 else torch.lerp(self.mapping.w_average.to(w.dtype), w, truncation)
 
+    def first_block(self, z: torch.Tensor, labels: torch.Tensor | None = None) -> torch.Tensor:
+        """w of z: what ``train directions`` takes principal components of, so a StyleGAN's directions are
+        GANSpace's directions in w (Härkönen et al. 2020), mapped back to z."""
+        return self.mapping(z)
+
     def synthesize(self, ws: torch.Tensor) -> torch.Tensor:
         """Per-layer styles (N, num_layers, latent_dim) -> images, about [-1, 1] (not clamped: training's losses
         see an overshoot; the inference wrapper clamps)."""
