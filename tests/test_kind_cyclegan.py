@@ -149,3 +149,21 @@ def test_a_few_steps_learn_to_brighten_a_to_b(tmp_path):
     after = model.translate_tensor(dark, "AtoB").mean().item()
     assert after > before + 0.3, (before, after)  # A -> B images move towards B's light pixels
     assert model.domains == ("sketch", "paint") and (tmp_path / "discriminator.safetensors").exists()
+
+
+def test_a_resumed_run_continues_exactly_with_its_history_pools(tmp_path):
+    def run(out, max_steps, resume=False):
+        torch.manual_seed(0)
+        config = tiny_config()
+        task = CycleGANTask(config, CycleGANGenerators(config), CycleGANDiscriminators(config), pool_size=3)
+        options = TrainOptions(epochs=2, batch_size=2, max_steps=max_steps, ema_decay=0, device="cpu", log_every=1)
+        fit(task, tiny_unpaired(), options, out, resume=resume, show_progress=False)
+        return task
+
+    straight = run(tmp_path / "straight", 0)
+    run(tmp_path / "split", 3)
+    resumed = run(tmp_path / "split", 0, resume=True)
+    assert len(resumed.pools["A"].images) == 3
+    a, b = gan_demo.load(str(tmp_path / "straight")), gan_demo.load(str(tmp_path / "split"))
+    assert all(torch.equal(x, y) for x, y in zip(a.module.state_dict().values(), b.module.state_dict().values()))
+    assert all(torch.equal(x, y) for x, y in zip(straight.pools["B"].images, resumed.pools["B"].images))

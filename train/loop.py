@@ -64,7 +64,7 @@ def fit(task, data, options: TrainOptions, out: Path, resume: bool = False,
     if resume:
         if not (out / STATE_FILE).exists():
             raise UsageError(f"--resume: no {STATE_FILE} in {out}; start a new run without --resume")
-        progress = load_state(out, networks, ema, optimizers, device)
+        progress = load_state(out, task, networks, ema, optimizers, device)
     elif (out / STATE_FILE).exists():
         raise UsageError(f"{out} already holds a training run: pass --resume to continue it, or choose another --out")
 

@@ -31,6 +31,7 @@ def write_run(out: Path, task, options, precision: Precision, data, progress: di
         "networks": {name: module.state_dict() for name, module in networks.items()},
         "ema": ema.state_dict() if ema is not None else None,
         "optimizers": {name: optimizer.state_dict() for name, optimizer in optimizers.items()},
+        "task": task.state_dict(),
         "cpu_rng": torch.get_rng_state(),
         "cuda_rng": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         **progress,
@@ -59,8 +60,9 @@ def write_run(out: Path, task, options, precision: Precision, data, progress: di
     write_model_card(out)
 
 
-def load_state(out: Path, networks: dict, ema, optimizers: dict, device) -> dict:
-    """Restore networks, EMA, optimisers and RNG from ``out``'s state.pt; returns the progress counters."""
+def load_state(out: Path, task, networks: dict, ema, optimizers: dict, device) -> dict:
+    """Restore networks, EMA, optimisers, the task's own state and RNG from ``out``'s state.pt; returns the
+    progress counters."""
     path = out / STATE_FILE
     if not path.exists():
         raise FileNotFoundError(path)
@@ -71,6 +73,7 @@ def load_state(out: Path, networks: dict, ema, optimizers: dict, device) -> dict
         ema.load_state_dict(state["ema"])
     for name, optimizer in optimizers.items():
         optimizer.load_state_dict(state["optimizers"][name])
+    task.load_state_dict(state.get("task", {}))  # runs saved before tasks had state have none
     torch.set_rng_state(state["cpu_rng"].cpu())
     if state["cuda_rng"] and torch.cuda.is_available():
         torch.cuda.set_rng_state_all([s.cpu() for s in state["cuda_rng"]])

@@ -100,5 +100,12 @@ class Task(abc.ABC):
     def grid_columns(self) -> int:
         return 8
 
+    def state_dict(self) -> dict:
+        """What the task keeps between steps beyond its networks (tensors, lists, numbers), saved for --resume."""
+        return {}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore ``state_dict()``'s output."""
+
     def recalibrate(self, generator: nn.Module) -> None:
         """Re-estimate what the EMA copy cannot average (batch-norm statistics); nothing by default."""

@@ -143,6 +143,14 @@ class CycleGANTask(Task):
         return loss, {}
 
     # ---- what gets saved ------------------------------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """The history pools: a resumed run keeps showing D the fakes it remembered."""
+        return {f"pool_{domain}": list(pool.images) for domain, pool in self.pools.items()}
+
+    def load_state_dict(self, state: dict) -> None:
+        for domain, pool in self.pools.items():
+            pool.images = list(state.get(f"pool_{domain}", []))
+
     def prepare(self, data) -> None:
         """The sample grid's inputs: the first 8 images of each domain."""
         self.fixed = {"A": to_unit_range(data.a[:8]), "B": to_unit_range(data.b[:8])}
