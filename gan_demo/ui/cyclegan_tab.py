@@ -81,7 +81,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     if examples:
         gr.Examples([[str(p), "AtoB" if p.name.startswith("openmoji") else "BtoA"] for p in examples],
                     [source, direction], label="Held-out emoji (never trained on), as OpenMoji and as Twemoji "
-                    "draw them: click one", examples_per_page=12, elem_id="cyclegan-examples")
+                    "draw them: click one", examples_per_page=4, elem_id="cyclegan-examples")
     private = {"api_visibility": "private"}
     gr.on([source.change, direction.change], round_trip, [model, source, direction], [there, back, hint],
           trigger_mode="always_last", **private)

@@ -103,8 +103,8 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
             truncation = gr.Slider(0.0, 1.0, value=0.8, step=0.05, label="Truncation ψ (1: as drawn, 0: the "
                                    "average emoji)", elem_id="stylegan-truncation")
         with gr.Column(scale=2):
-            figure = gr.Image(label="Style mixing (top: column seeds; left: row seeds)", format="png",
-                              elem_classes=["pixelated"], interactive=False, elem_id="stylegan-grid")
+            figure = gr.Image(label="Style mixing (top: column seeds; left: row seeds)", format="png", height=480,
+                              elem_classes=["pixelated", "fill-image"], interactive=False, elem_id="stylegan-grid")
     gr.Markdown("**Crossover**: seed A's styles up to the chosen layer, seed B's from there on — slide it to see "
                 "where shape stops and colour begins.")
     with gr.Row():
@@ -112,8 +112,8 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         seed_b = gr.Number(2, label="Seed B", precision=0, minimum=0)
         crossover = gr.Slider(0, first.num_layers, value=first.num_layers // 2, step=1,
                               label="Crossover layer (0: all B, last: all A)", elem_id="stylegan-crossover")
-        pair = gr.Image(label="A, then B from the crossover on", format="png", elem_classes=["pixelated"],
-                        interactive=False, height=160, elem_id="stylegan-pair")
+        pair = gr.Image(label="A, then B from the crossover on", format="png",
+                        elem_classes=["pixelated", "fill-image"], interactive=False, height=200, elem_id="stylegan-pair")
     private = {"api_visibility": "private"}
     inputs = [model, rows, columns, range_name, truncation, seed_a, seed_b, crossover]
     gr.on([rows.submit, columns.submit, range_name.change, truncation.release, seed_a.submit, seed_b.submit,
