@@ -1,6 +1,9 @@
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
+from PIL import Image, ImageDraw
 
 import gan_demo
 from gan_demo.kinds.pix2pix import PatchDiscriminator, Pix2PixConfig, UnetGenerator
@@ -9,7 +12,12 @@ from helpers import TINY_CONFIGS
 from kind_conformance import KindConformance
 from reference_layouts import reference_unet
 from train.data.pairs import PairData
+from train.stroke_augment import augment_strokes
 from train.tasks.pix2pix import Pix2PixTask
+
+RED, GREEN = (210, 47, 39), (92, 158, 49)
+TINY_PALETTE = ["#FFFFFF", "#000000", "#D22F27", "#5C9E31"]  # white, line black, RED, GREEN
+STEPS = 80  # of the tiny outline-colouring runs
 
 
 class TestPix2PixConformance(KindConformance):
@@ -29,6 +37,13 @@ class TestPix2PixConformance(KindConformance):
         rng = torch.Generator().manual_seed(0)
         return PairData(torch.randint(0, 256, (8, 2, 1, 32, 32), generator=rng, dtype=torch.uint8),
                         torch.randint(0, 256, (8, 3, 32, 32), generator=rng, dtype=torch.uint8), "random pairs")
+
+
+class TestPix2PixPaletteConformance(TestPix2PixConformance):
+    """Palette mode keeps the kind's contract: it saves, loads and answers RGB in [-1, 1]."""
+
+    def tiny_config(self):
+        return dataclasses.replace(TINY_CONFIGS["pix2pix"](), output_mode="palette", palette=TINY_PALETTE)
 
 
 def test_reference_parameter_counts_and_invalid_norm():
@@ -88,3 +103,80 @@ def test_mirror_average_is_the_mean_of_the_output_and_the_mirrored_inputs_mirror
     assert torch.allclose(translator.translate_tensor(images), expected, atol=1e-6)
     image = translator.translate(np.full((20, 30), 255, np.uint8))  # the PIL path runs it too
     assert image.size[0] == 32 and abs(image.size[1] - 32 * 20 / 30) <= 1
+
+
+def test_palette_mode_decodes_logits_to_palette_colours():
+    config = dataclasses.replace(TINY_CONFIGS["pix2pix"](), output_mode="palette", palette=TINY_PALETTE,
+                                 temperature=0)
+    module = UnetGenerator(config).eval()
+    with torch.no_grad():
+        logits = module.logits(torch.rand(1, 1, 32, 32) * 2 - 1)
+        image = module(torch.rand(1, 1, 32, 32) * 2 - 1)
+    assert logits.shape == (1, len(TINY_PALETTE), 32, 32) and image.shape == (1, 3, 32, 32)
+    colours = {tuple(round((v + 1) * 127.5) for v in pixel) for pixel in image[0].flatten(1).T.tolist()}
+    assert colours <= {(255, 255, 255), (0, 0, 0), RED, GREEN}  # the mode: palette colours only
+    with pytest.raises(ValueError, match="palette"):
+        Pix2PixConfig(output_mode="palette", palette=["#FFFFFF"])
+
+
+def outline_pairs(count: int) -> PairData:
+    """Outlines of a disc and of a square: the square is always green, three discs in four are red and the fourth
+    green, so the outline of a disc cannot tell its colour (the ambiguous case)."""
+    sketches, targets = [], []
+    for i in range(count):
+        square, red = i % 2 == 1, i % 8 in (0, 2, 4)
+        sketch, target = Image.new("L", (32, 32), 255), Image.new("RGB", (32, 32), "white")
+        for draw, fill in ((ImageDraw.Draw(sketch), None), (ImageDraw.Draw(target), RED if red else GREEN)):
+            (draw.rectangle if square else draw.ellipse)((7, 7, 25, 25), fill=fill, outline=0, width=2)
+        sketches.append(np.asarray(sketch)[None, None])
+        targets.append(np.asarray(target).transpose(2, 0, 1))
+    return PairData(torch.from_numpy(np.stack(sketches)), torch.from_numpy(np.stack(targets)), "outlines")
+
+
+def disc_interior_colour(translator: SketchTranslator) -> np.ndarray:
+    """The mean RGB (0..255) the model paints well inside a disc's outline."""
+    sketch = Image.new("L", (32, 32), 255)
+    ImageDraw.Draw(sketch).ellipse((7, 7, 25, 25), outline=0, width=2)
+    output = np.asarray(translator.translate(sketch), dtype=np.float32)
+    return output[12:21, 12:21].reshape(-1, 3).mean(0)
+
+
+def trained_on_outlines(output_mode: str) -> SketchTranslator:
+    torch.manual_seed(0)
+    palette = TINY_PALETTE if output_mode == "palette" else []
+    config = Pix2PixConfig(input_channels=1, depth=5, base_width=4, image_size=32, norm="instance",
+                           inference_mode="eval", dropout=False, output_mode=output_mode, palette=palette)
+    task = Pix2PixTask(config, UnetGenerator(config), PatchDiscriminator(config), gan_weight=0,
+                       reconstruction="l2", jitter=1)
+    data = outline_pairs(16)
+    task.prepare(data)
+    optimizer = torch.optim.Adam(task.generator.parameters(), lr=5e-3, betas=(0.5, 0.999))
+    for step in range(STEPS):
+        loss, _ = task.loss("G", task.make_batch(data, torch.arange(8) + 8 * (step % 2)))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    return SketchTranslator("outlines", {"kind": "pix2pix"}, task.generator.eval(), None)
+
+
+def test_palette_mode_paints_an_ambiguous_shape_its_likeliest_colour_where_l2_paints_the_mean():
+    """Discs are red three times in four: L2 paints a disc the red-green mean (41 from red in RGB distance),
+    palette mode paints it red."""
+    red = np.array(RED, dtype=np.float32)
+    l2 = np.linalg.norm(disc_interior_colour(trained_on_outlines("rgb")) - red)
+    palette = np.linalg.norm(disc_interior_colour(trained_on_outlines("palette")) - red)
+    assert palette < 25 and l2 > palette + 15, (l2, palette)
+
+
+def test_stroke_augmentation_is_seeded_and_keeps_the_shapes_and_range():
+    sketch = Image.new("L", (64, 64), 255)
+    ImageDraw.Draw(sketch).ellipse((12, 12, 52, 52), outline=0, width=2)
+    sketches = torch.from_numpy(np.asarray(sketch, dtype=np.float32) / 127.5 - 1)[None, None].repeat(8, 1, 1, 1)
+    targets = sketches.expand(-1, 3, -1, -1)
+    first, wobbled = augment_strokes(sketches, targets, torch.Generator().manual_seed(1))
+    again, _ = augment_strokes(sketches, targets, torch.Generator().manual_seed(1))
+    assert torch.equal(first, again) and first.shape == sketches.shape and wobbled.shape == targets.shape
+    assert first.min() >= -1 and first.max() <= 1
+    assert not torch.equal(first, sketches)
+    ink = (first < 0).flatten(1).sum(1).float()
+    assert ink.max() > 1.3 * ink.min()  # pens of different widths across the batch

@@ -4,11 +4,15 @@ Attribute names and nesting follow the reference implementation (junyanz/pytorch
 ``models/networks.py``): a ``UnetGenerator`` whose ``model`` is the outermost skip block, each block holding
 ``self.model = nn.Sequential(...)``, so reference ``latest_net_G.pth`` files load with strict keys.
 With batch norm the convolutions next to a norm layer have no bias; with (affine-free) instance norm they do.
+
+``output_mode="palette"`` makes the generator a per-pixel classifier over a fixed set of colours (colourisation by
+classification, Zhang et al. 2016): the last layer gives one logit per palette colour, and ``forward`` decodes
+them to an RGB image by the annealed mean, so an ambiguous shape gets one plausible colour, not the average.
 """
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import torch
 from torch import nn
@@ -19,6 +23,7 @@ from ..translate import SketchTranslator
 
 NORMS = ("batch", "instance", "none")
 INFERENCE_MODES = ("paper", "eval")
+OUTPUT_MODES = ("rgb", "palette")
 
 
 @dataclass
@@ -37,6 +42,11 @@ class Pix2PixConfig:
     image_size: int = 256  # the size the model was trained at (inputs are resized to it)
     disc_width: int = 64  # ndf
     disc_layers: int = 3  # 3 gives the 70x70 PatchGAN
+    # "rgb": output_channels values through tanh; "palette": a logit per colour of ``palette``, decoded to RGB
+    output_mode: str = "rgb"
+    palette: list[str] = field(default_factory=list)  # "#RRGGBB" colours of palette mode
+    # annealed mean (Zhang et al. 2016): softmax(logits / T) weights the colours; T -> 0 is the mode (argmax)
+    temperature: float = 0.38
 
     def __post_init__(self):
         if self.depth < 5:
@@ -45,6 +55,23 @@ class Pix2PixConfig:
             raise ValueError(f"norm must be one of {NORMS}, got {self.norm!r}")
         if self.inference_mode not in INFERENCE_MODES:
             raise ValueError(f"inference_mode must be one of {INFERENCE_MODES}, got {self.inference_mode!r}")
+        if self.output_mode not in OUTPUT_MODES:
+            raise ValueError(f"output_mode must be one of {OUTPUT_MODES}, got {self.output_mode!r}")
+        if self.output_mode == "palette" and (len(self.palette) < 2 or self.output_channels != 3):
+            raise ValueError("palette mode needs at least two palette colours and 3 output channels")
+        if self.temperature < 0:
+            raise ValueError(f"temperature must be at least 0, got {self.temperature}")
+
+    @property
+    def final_channels(self) -> int:
+        """Channels of the U-Net's last layer: a logit per palette colour, or the output image's channels."""
+        return len(self.palette) if self.output_mode == "palette" else self.output_channels
+
+
+def palette_tensor(colours: list[str]) -> torch.Tensor:
+    """"#RRGGBB" strings -> (K, 3) float colours in [-1, 1], the generator's output range."""
+    rgb = [[int(colour[i:i + 2], 16) for i in (1, 3, 5)] for colour in colours]
+    return torch.tensor(rgb, dtype=torch.float32) / 127.5 - 1
 
 
 def norm_layer_for(norm: str):
@@ -59,7 +86,7 @@ class UnetSkipConnectionBlock(nn.Module):
     """Downsample, run the inner block, upsample, and concatenate the input (except outermost)."""
 
     def __init__(self, outer_nc, inner_nc, input_nc=None, submodule=None,
-                 outermost=False, innermost=False, norm="batch", use_dropout=False):
+                 outermost=False, innermost=False, norm="batch", use_dropout=False, tanh=True):
         super().__init__()
         self.outermost = outermost
         norm_layer = norm_layer_for(norm)
@@ -69,7 +96,7 @@ class UnetSkipConnectionBlock(nn.Module):
         downrelu, uprelu = nn.LeakyReLU(0.2, True), nn.ReLU(True)
         if outermost:
             upconv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, kernel_size=4, stride=2, padding=1)
-            layers = [downconv, submodule, uprelu, upconv, nn.Tanh()]
+            layers = [downconv, submodule, uprelu, upconv] + ([nn.Tanh()] if tanh else [])
         elif innermost:
             upconv = nn.ConvTranspose2d(inner_nc, outer_nc, kernel_size=4, stride=2, padding=1, bias=use_bias)
             layers = [downrelu, downconv, uprelu, upconv, norm_layer(outer_nc)]
@@ -97,16 +124,33 @@ class UnetGenerator(nn.Module):
         block = UnetSkipConnectionBlock(ngf * 4, ngf * 8, submodule=block, norm=norm)
         block = UnetSkipConnectionBlock(ngf * 2, ngf * 4, submodule=block, norm=norm)
         block = UnetSkipConnectionBlock(ngf, ngf * 2, submodule=block, norm=norm)
-        self.model = UnetSkipConnectionBlock(config.output_channels, ngf, input_nc=config.input_channels,
-                                             submodule=block, outermost=True, norm=norm)
+        palette_mode = config.output_mode == "palette"
+        self.model = UnetSkipConnectionBlock(config.final_channels, ngf, input_nc=config.input_channels,
+                                             submodule=block, outermost=True, norm=norm, tanh=not palette_mode)
+        # not in the weights file: the config holds the palette
+        self.register_buffer("colours", palette_tensor(config.palette) if palette_mode else None, persistent=False)
         self.apply(init_pix2pix_weights)
 
-    def forward(self, images: torch.Tensor) -> torch.Tensor:
-        """(N, input_channels, H, W) in [-1, 1], H and W multiples of 2**depth -> (N, output_channels, H, W)."""
+    def logits(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, input_channels, H, W) in [-1, 1], H and W multiples of 2**depth -> (N, final_channels, H, W): the
+        U-Net's own output: palette logits in palette mode, the image itself in rgb mode."""
         multiple = 2 ** self.config.depth
         if images.shape[-1] % multiple or images.shape[-2] % multiple:
             raise ValueError(f"input size {tuple(images.shape[-2:])} is not a multiple of {multiple}")
         return self.model(images)
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """(N, input_channels, H, W) in [-1, 1] -> (N, output_channels, H, W) in [-1, 1]."""
+        output = self.logits(images)
+        return output if self.colours is None else self.decode(output)
+
+    def decode(self, logits: torch.Tensor) -> torch.Tensor:
+        """Palette logits -> RGB in [-1, 1]: the annealed mean at the config's temperature (0: the mode)."""
+        colours = self.colours.to(logits.dtype)
+        if self.config.temperature == 0:
+            return colours[logits.argmax(1)].permute(0, 3, 1, 2)
+        weights = torch.softmax(logits.float() / self.config.temperature, dim=1).to(logits.dtype)
+        return torch.einsum("nkhw,kc->nchw", weights, colours)
 
 
 class PatchDiscriminator(nn.Module):
@@ -171,8 +215,14 @@ def from_foreign(state: dict[str, torch.Tensor], source) -> tuple[Pix2PixConfig,
 
 
 def objective(options: dict) -> str:
-    """What trained it: the paper's PatchGAN + reconstruction, or reconstruction alone (``--gan-weight 0``)."""
-    reconstruction = f"{options.get('reconstruction', 'l1').upper()} × {options.get('l1_weight', 100.0):g}"
+    """What trained it: the paper's PatchGAN + reconstruction, or reconstruction alone (``--gan-weight 0``); in
+    palette mode the reconstruction is a per-pixel cross-entropy over the palette."""
+    weight = options.get("l1_weight", 100.0)
+    if options.get("output_mode") == "palette":
+        reconstruction = (f"per-pixel cross-entropy over the colour palette (Zhang et al. 2016; classes rebalanced "
+                          f"by {options.get('rebalance', 0.5):g}) × {weight:g}")
+    else:
+        reconstruction = f"{options.get('reconstruction', 'l1').upper()} × {weight:g}"
     gan_weight = options.get("gan_weight", 1.0)
     if not gan_weight:
         return f"{reconstruction} alone (no adversarial term, no discriminator trained)"

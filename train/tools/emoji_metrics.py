@@ -3,18 +3,23 @@ painting every ambiguous shape the average emoji colour):
 
 - generators: how far samples lie from their nearest training emoji, relative to held-out real emoji (scribbles
   lie far from everything), and how varied they are relative to real emoji (a collapsed generator repeats itself);
-- colourisers: a palette score (do output and truth use the same OpenMoji fill colours, in the same amounts?) and
-  the PSNR gain over copying the input on fat "marker" strokes as well as on the clean line art.
+- colourisers: a palette score (do output and truth use the same OpenMoji fill colours, in the same amounts?),
+  the PSNR gain over copying the input on fat "marker" strokes as well as on the clean line art, and the drawings
+  a person makes first (a heart, a star, a sun, a smiley, a tree, each with a thin pen, a wobbly mouse line and a
+  fat marker) prepared as the app prepares them: do they come out in the colour a person expects?
 """
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
+
+from gan_demo.sketch import prepare_drawing
 
 from ..data.openmoji import load_openmoji, openmoji_codes, read_svg
 from ..data.pairs import STROKE_SCALES, load_openmoji_pairs
@@ -25,6 +30,17 @@ SAMPLES = 200
 FILL = re.compile(r'fill="(#[0-9A-Fa-f]{6})"')
 PALETTE_MIN_USES = 20
 MARKER_FILTER = 5  # px of a minimum filter at 256 px: a fat marker's stroke
+DRAWING_SIZE = 256  # the canvas the drawings are made on
+PENS = {"thin": 3, "wobbly": 5, "marker": 16}  # pen widths (px on the 256 px canvas); "wobbly" also shakes
+WOBBLE = 4.0  # px: the largest drift of the wobbly mouse line
+# what a person calls each OpenMoji fill colour (the fill palette without white and black), to name the colour
+# of a result: a muddy olive is nearer brown than yellow, as a person sees it
+NAMED_COLOURS = {"red": ("#D22F27", "#EA5A47"), "orange": ("#E27022", "#F4AA41"), "yellow": ("#FCEA2B", "#F1B31C"),
+                 "green": ("#5C9E31", "#B1CC33"), "blue": ("#1E50A0", "#61B2E4", "#92D3F5"),
+                 "purple or pink": ("#8967AA", "#B399C8", "#E67A94", "#FFA7C0"),
+                 "brown": ("#6A462F", "#A57939", "#C19A65", "#DEBB90", "#FADCBC"),
+                 "grey": ("#3F3F3F", "#9B9B9A", "#D0CFCE")}
+PAPER_AND_INK = ("#FFFFFF", "#000000")
 
 
 def small(images: torch.Tensor) -> torch.Tensor:
@@ -134,4 +150,111 @@ def colouriser_metrics(model, translations) -> dict:
             "note": f"the held-out line art drawn with a fat marker (a {MARKER_FILTER} px minimum filter at 256 px)"},
         "marker palette score": {"value": round(palette_score(fat_outputs, fat_targets, palette), 3),
                                  "note": "the palette score on the marker drawings"},
+        **drawings_metric(model),
     }
+
+
+# ---- the drawings a person makes first ----------------------------------------------------------------------------
+def closed(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    return points + points[:1]
+
+
+def circle(cx: float, cy: float, r: float, steps: int = 48) -> list[tuple[float, float]]:
+    return closed([(cx + r * math.cos(2 * math.pi * i / steps), cy + r * math.sin(2 * math.pi * i / steps))
+                   for i in range(steps)])
+
+
+def heart() -> list[list[tuple[float, float]]]:
+    """The classic parametric heart, in unit coordinates (y down)."""
+    points = []
+    for i in range(64):
+        t = 2 * math.pi * i / 64
+        x = 16 * math.sin(t) ** 3
+        y = 13 * math.cos(t) - 5 * math.cos(2 * t) - 2 * math.cos(3 * t) - math.cos(4 * t)
+        points.append((0.5 + x / 40, 0.45 - y / 40))
+    return [closed(points)]
+
+
+def star() -> list[list[tuple[float, float]]]:
+    points = [(0.5 + (0.4 if i % 2 == 0 else 0.16) * math.sin(math.pi * i / 5),
+               0.53 - (0.4 if i % 2 == 0 else 0.16) * math.cos(math.pi * i / 5)) for i in range(10)]
+    return [closed(points)]
+
+
+def sun() -> list[list[tuple[float, float]]]:
+    rays = [[(0.5 + r0 * math.cos(a), 0.5 + r0 * math.sin(a)), (0.5 + r1 * math.cos(a), 0.5 + r1 * math.sin(a))]
+            for a in (2 * math.pi * i / 8 for i in range(8)) for r0, r1 in [(0.27, 0.42)]]
+    return [circle(0.5, 0.5, 0.2)] + rays
+
+
+def smiley() -> list[list[tuple[float, float]]]:
+    mouth = [(0.5 + 0.22 * math.cos(a), 0.52 + 0.2 * math.sin(a))
+             for a in np.linspace(0.2 * math.pi, 0.8 * math.pi, 16)]
+    return [circle(0.5, 0.5, 0.4), circle(0.36, 0.38, 0.04, 12), circle(0.64, 0.38, 0.04, 12), mouth]
+
+
+def tree() -> list[list[tuple[float, float]]]:
+    """A bumpy round crown over a trunk, as a person draws a (deciduous) tree."""
+    crown = closed([(0.5 + (0.3 + 0.025 * math.cos(9 * a)) * math.cos(a), 0.38 + (0.28 + 0.025 * math.cos(9 * a))
+                     * math.sin(a)) for a in np.linspace(0, 2 * math.pi, 72, endpoint=False)])
+    trunk = [(0.44, 0.655), (0.44, 0.92), (0.56, 0.92), (0.56, 0.655)]
+    return [crown, trunk]
+
+
+DRAWINGS = {"heart": (heart, "red"), "star": (star, "yellow"), "sun": (sun, "yellow"),
+            "smiley": (smiley, "yellow"), "tree": (tree, "green")}
+
+
+def shaken(stroke: list[tuple[float, float]], rng: np.random.Generator) -> list[tuple[float, float]]:
+    """A stroke as a mouse draws it: resampled every ~2 px and moved by a smooth random drift of up to WOBBLE px
+    (sums of slow sines), plus a fifth of a pixel of jitter."""
+    points = np.array(stroke) * DRAWING_SIZE
+    lengths = np.r_[0, np.cumsum(np.linalg.norm(np.diff(points, axis=0), axis=1))]
+    along = np.linspace(0, lengths[-1], max(2, int(lengths[-1] / 2)))
+    dense = np.stack([np.interp(along, lengths, points[:, i]) for i in (0, 1)], axis=1)
+    drift = sum(np.sin(along[:, None] / wavelength + rng.uniform(0, 2 * math.pi, 2))
+                for wavelength in rng.uniform(6, 20, 3)) / 3 * WOBBLE
+    return [tuple(p) for p in dense + drift + rng.normal(0, 0.2, dense.shape)]
+
+
+def drawing(name: str, pen: str, seed: int = 0) -> Image.Image:
+    """A DRAWINGS shape with a PENS pen, black on a white DRAWING_SIZE canvas, as a person draws it in the app."""
+    rng = np.random.default_rng(seed)
+    image = Image.new("L", (DRAWING_SIZE, DRAWING_SIZE), 255)
+    canvas = ImageDraw.Draw(image)
+    for stroke in DRAWINGS[name][0]():
+        points = shaken(stroke, rng) if pen == "wobbly" else [(x * DRAWING_SIZE, y * DRAWING_SIZE) for x, y in stroke]
+        canvas.line(points, fill=0, width=PENS[pen], joint="curve")
+    return image
+
+
+def dominant_colour(image: Image.Image) -> str | None:
+    """The NAMED_COLOURS name that most pixels of ``image`` are nearest to, white paper and black ink aside (None
+    when every pixel is paper or ink)."""
+    names = [name for name, colours in NAMED_COLOURS.items() for _ in colours] + [None] * len(PAPER_AND_INK)
+    hexes = [c for colours in NAMED_COLOURS.values() for c in colours] + list(PAPER_AND_INK)
+    reference = torch.tensor([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in hexes], dtype=torch.float32)
+    pixels = torch.from_numpy(np.asarray(image.convert("RGB"), dtype=np.float32).reshape(-1, 3))
+    counts = Counter(names[i] for i in torch.cdist(pixels, reference).argmin(1).tolist())
+    counts.pop(None, None)
+    return max(counts, key=counts.get) if counts else None
+
+
+def drawing_colours(model) -> dict[tuple[str, str], str | None]:
+    """(shape, pen) -> the dominant colour of the model's colouring of that drawing, prepared as the app does."""
+    return {(name, pen): dominant_colour(model.translate(prepare_drawing(drawing(name, pen), model.image_size)))
+            for name in DRAWINGS for pen in PENS}
+
+
+def drawings_metric(model) -> dict:
+    """How many of the drawings come out in the colour a person expects, naming the ones that do not."""
+    colours = drawing_colours(model)
+    wrong = [f"{name} ({pen} pen) {colour or 'uncoloured'}" for (name, pen), colour in colours.items()
+             if colour != DRAWINGS[name][1]]
+    expected = ", ".join(f"{name} {hue}" for name, (_, hue) in DRAWINGS.items())
+    return {"drawings in the expected colour": {
+        "value": f"{len(colours) - len(wrong)}/{len(colours)}",
+        "note": f"{', '.join(DRAWINGS)} drawn with a thin pen, a wobbly mouse line and a fat marker, prepared as the "
+                f"app prepares a drawing; the OpenMoji colour most pixels are nearest to (paper and ink aside) against "
+                f"{expected}"
+                + (f"; wrong: {'; '.join(wrong)}" if wrong else "")}}
