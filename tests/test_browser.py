@@ -48,6 +48,12 @@ def image_source(page, selector):
     return image.get_attribute("src") if image.count() else None
 
 
+def click_slider(page, slider, fraction):
+    """Click a slider's track at ``fraction`` of its width, as a person drags it there."""
+    box = slider.bounding_box()
+    page.mouse.click(box["x"] + box["width"] * fraction, box["y"] + box["height"] / 2)
+
+
 def wait_for_new_image(page, selector, old, timeout=30_000):
     page.wait_for_function(
         "([sel, old]) => { const i = document.querySelector(sel + ' img'); return i && i.src && i.src !== old; }",
@@ -82,8 +88,7 @@ def test_drawing_on_the_canvas_colours_it_in(page, tmp_path):
 def test_moving_a_latent_slider_changes_the_dcgan_image(page, tmp_path):
     before = image_source(page, "#dcgan-image")
     slider = page.locator(".latent-slider input[type=range]").first
-    box = slider.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 0.95, box["y"] + box["height"] / 2)
+    click_slider(page, slider, 0.95)
     after = wait_for_new_image(page, "#dcgan-image", before)
     page.screenshot(path=str(tmp_path / "dcgan-slider.png"))
     assert after != before
@@ -173,8 +178,7 @@ def test_moving_an_infogan_code_redraws_its_image(browser, app_url, tmp_path):
     page.get_by_role("tab", name="InfoGAN").click()
     page.wait_for_selector("#infogan-image img", timeout=30_000)
     before = image_source(page, "#infogan-image")
-    box = page.locator("#infogan-c1 input[type=range]").bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 0.95, box["y"] + box["height"] / 2)
+    click_slider(page, page.locator("#infogan-c1 input[type=range]"), 0.95)
     after = wait_for_new_image(page, "#infogan-image", before)
     page.screenshot(path=str(tmp_path / "infogan.png"))
     assert after != before
@@ -187,8 +191,7 @@ def test_sliding_the_stylegan_crossover_redraws_the_mixed_pair(browser, app_url,
     page.get_by_role("tab", name="StyleGAN").click()
     page.wait_for_selector("#stylegan-grid img", timeout=60_000)
     before = image_source(page, "#stylegan-pair")
-    box = page.locator("#stylegan-crossover input[type=range]").bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] / 2)
+    click_slider(page, page.locator("#stylegan-crossover input[type=range]"), 0.1)
     after = wait_for_new_image(page, "#stylegan-pair", before)
     page.screenshot(path=str(tmp_path / "stylegan.png"))
     assert after != before
@@ -214,8 +217,7 @@ def test_an_example_photo_is_upscaled_and_the_zoom_follows_the_slider(browser, a
     page.locator("#srgan-examples button.gallery-item").first.click()
     page.wait_for_selector("#srgan-zoom img", timeout=90_000)
     before = image_source(page, "#srgan-zoom")
-    box = page.locator("#srgan-zoom-x input[type=range]").bounding_box()
-    page.mouse.click(box["x"] + box["width"] * 0.1, box["y"] + box["height"] / 2)
+    click_slider(page, page.locator("#srgan-zoom-x input[type=range]"), 0.1)
     after = wait_for_new_image(page, "#srgan-zoom", before, timeout=60_000)
     page.screenshot(path=str(tmp_path / "srgan.png"))
     assert after != before
