@@ -171,30 +171,28 @@ def test_stepping_the_toy_gan_redraws_the_game(browser, app_url, tmp_path):
     assert after != before
 
 
-def test_moving_an_infogan_code_redraws_its_image(browser, app_url, tmp_path):
-    if not gan_demo.list_models("infogan"):
-        pytest.skip("no shipped InfoGAN")
+def slide_and_expect_a_new_image(browser, app_url, kind, tab, shown, slider, fraction, changed, tmp_path):
+    """In ``tab`` (once ``shown`` has an image), slide ``slider`` to ``fraction``: ``changed`` gets a new image."""
+    if not gan_demo.list_models(kind):
+        pytest.skip(f"no shipped {kind} model")
     page = open_app(browser, app_url)
-    page.get_by_role("tab", name="InfoGAN").click()
-    page.wait_for_selector("#infogan-image img", timeout=30_000)
-    before = image_source(page, "#infogan-image")
-    click_slider(page, page.locator("#infogan-c1 input[type=range]"), 0.95)
-    after = wait_for_new_image(page, "#infogan-image", before)
-    page.screenshot(path=str(tmp_path / "infogan.png"))
+    page.get_by_role("tab", name=tab).click()
+    page.wait_for_selector(f"{shown} img", timeout=60_000)
+    before = image_source(page, changed)
+    click_slider(page, page.locator(f"{slider} input[type=range]"), fraction)
+    after = wait_for_new_image(page, changed, before)
+    page.screenshot(path=str(tmp_path / f"{kind}.png"))
     assert after != before
+
+
+def test_moving_an_infogan_code_redraws_its_image(browser, app_url, tmp_path):
+    slide_and_expect_a_new_image(browser, app_url, "infogan", "InfoGAN", "#infogan-image", "#infogan-c1", 0.95,
+                                 "#infogan-image", tmp_path)
 
 
 def test_sliding_the_stylegan_crossover_redraws_the_mixed_pair(browser, app_url, tmp_path):
-    if not gan_demo.list_models("stylegan"):
-        pytest.skip("no shipped StyleGAN")
-    page = open_app(browser, app_url)
-    page.get_by_role("tab", name="StyleGAN").click()
-    page.wait_for_selector("#stylegan-grid img", timeout=60_000)
-    before = image_source(page, "#stylegan-pair")
-    click_slider(page, page.locator("#stylegan-crossover input[type=range]"), 0.1)
-    after = wait_for_new_image(page, "#stylegan-pair", before)
-    page.screenshot(path=str(tmp_path / "stylegan.png"))
-    assert after != before
+    slide_and_expect_a_new_image(browser, app_url, "stylegan", "StyleGAN", "#stylegan-grid", "#stylegan-crossover",
+                                 0.1, "#stylegan-pair", tmp_path)
 
 
 def test_picking_an_emoji_example_shows_it_in_the_other_style_and_back(browser, app_url, tmp_path):

@@ -79,14 +79,16 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
                          common.truncation_value(truncation))
 
     @user_errors
-    def render(model_name, rows, columns, range_name, truncation, seed_a, seed_b, crossover):
+    def render_grid(model_name, rows, columns, range_name, truncation):
         model = served.get(model_name, VIEW)
-        psi = common.truncation_value(truncation)
-        figure = mixing_figure(model, seed_list(rows, "row seeds"), seed_list(columns, "column seeds"),
-                               layer_range(model, range_name), psi)
-        cut = int(number(crossover, "crossover"))
-        pair = model.mix(common.seed_value(seed_a), common.seed_value(seed_b), (cut, model.num_layers), psi)
-        return figure, pair
+        return mixing_figure(model, seed_list(rows, "row seeds"), seed_list(columns, "column seeds"),
+                             layer_range(model, range_name), common.truncation_value(truncation))
+
+    @user_errors
+    def render_pair(model_name, seed_a, seed_b, crossover, truncation):
+        """A's styles before the crossover layer, B's from it on."""
+        model = served.get(model_name, VIEW)
+        return style_mix(model_name, seed_a, seed_b, number(crossover, "crossover"), model.num_layers, truncation)
 
     @user_errors
     def model_changed(model_name):
@@ -115,13 +117,22 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         pair = gr.Image(label="A, then B from the crossover on", format="png",
                         elem_classes=["pixelated", "fill-image"], interactive=False, height=200, elem_id="stylegan-pair")
     private = {"api_visibility": "private"}
-    inputs = [model, rows, columns, range_name, truncation, seed_a, seed_b, crossover]
-    gr.on([rows.submit, columns.submit, range_name.change, truncation.release, seed_a.submit, seed_b.submit,
-           crossover.release], render, inputs, [figure, pair], trigger_mode="always_last", **private)
-    model.input(model_changed, model, crossover, **private).then(render, inputs, [figure, pair], **private)
+    # a control re-renders only what it changes: the crossover slider does not recompute the whole grid
+    grid_inputs, pair_inputs = [model, rows, columns, range_name, truncation], [model, seed_a, seed_b, crossover,
+                                                                                 truncation]
+    gr.on([rows.submit, columns.submit, range_name.change, truncation.release], render_grid, grid_inputs, figure,
+          trigger_mode="always_last", **private)
+    gr.on([seed_a.submit, seed_b.submit, crossover.release, truncation.release], render_pair, pair_inputs, pair,
+          trigger_mode="always_last", **private)
+
+    def render_both(event):
+        return event.then(render_grid, grid_inputs, figure, **private).then(render_pair, pair_inputs, pair,
+                                                                              **private)
+
+    render_both(model.input(model_changed, model, crossover, **private))
     with gr.Row(visible=False):
         layer_start, layer_stop = gr.Number(0), gr.Number(0)
         api_run = gr.Button()
     api_run.click(style_mix, [model, seed_a, seed_b, layer_start, layer_stop, truncation], pair, api_name="style_mix")
-    demo.load(render, inputs, [figure, pair], **private)
+    render_both(demo.load(lambda: None, None, None, **private))
     return common.TabParts(model)
