@@ -34,6 +34,8 @@ def add_common_training_flags(parser: argparse.ArgumentParser, epochs: int, batc
     parser.add_argument("--epochs", type=int, default=epochs)
     parser.add_argument("--batch-size", type=int, default=batch_size)
     parser.add_argument("--lr", type=float, default=lr, help="Adam learning rate of G and D")
+    parser.add_argument("--lr-g", type=float, default=None, help="the generator's learning rate (default: --lr)")
+    parser.add_argument("--lr-d", type=float, default=None, help="the discriminator's learning rate (default: --lr)")
     parser.add_argument("--lr-decay-epochs", type=int, default=0,
                         help="let the learning rates fall linearly to zero over the last N epochs (0: constant)")
     parser.add_argument("--device", default="auto", help="auto, cpu, cuda or cuda:N")

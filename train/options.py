@@ -29,7 +29,8 @@ class TrainOptions:
     def from_flags(cls, args, **own) -> "TrainOptions":
         """The options of the flags every training command shares (cli.add_common_training_flags), then the
         kind's ``own``."""
-        shared = dict(epochs=args.epochs, batch_size=args.batch_size, lr_g=args.lr, lr_d=args.lr,
+        shared = dict(epochs=args.epochs, batch_size=args.batch_size, lr_g=args.lr_g or args.lr,
+                      lr_d=args.lr_d or args.lr,
                       lr_decay_epochs=args.lr_decay_epochs, save_every=args.save_every, max_steps=args.max_steps,
                       time_limit=args.time_limit,
                       device=args.device, precision=args.precision, half_weights=args.half_weights, seed=args.seed,

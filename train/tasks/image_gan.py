@@ -87,7 +87,7 @@ class ImageGANTask(Task):
 
     def sample_inputs(self, n: int, device) -> tuple[torch.Tensor, torch.Tensor | None]:
         """z and labels; the second half of the batch repeats the first half's labels (with other z), which the
-        mode-seeking term compares."""
+        mode-seeking term compares (without labels it compares the two halves' images as they come)."""
         z = torch.randn(n, self.config.latent_dim, device=device)
         if not self.conditional:
             return z, None
@@ -132,7 +132,7 @@ class ImageGANTask(Task):
         loss = F.softplus(-fake_logits).mean() + self.class_loss(fake_classes, batch["fake_labels"])
         if not self.mode_seeking:
             return loss, {}
-        # Mode seeking (Mao et al. 2019): two z of the same label must give images as different as the z are.
+        # Mode seeking (Mao et al. 2019): two z (of the same label) must give images as different as the z are.
         # Without it the measured cGAN learned one image per label and ignored z.
         half = batch["fake"].shape[0] // 2
         fake, z = batch["fake"], batch["z"]
@@ -175,15 +175,26 @@ class ImageGANTask(Task):
         generator.eval()
 
 
+def add_mode_seeking_argument(parser: argparse.ArgumentParser, default: float) -> None:
+    parser.add_argument("--mode-seeking", type=float, default=default,
+                        help="weight of the mode-seeking term (Mao et al. 2019): two z (of one label) must give images "
+                             "as different as the z are (0: off)")
+
+
 class DCGANTask(ImageGANTask):
     kind = DCGAN.name
     help = "train a DCGAN generator (images from z)"
 
     @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        super().add_arguments(parser)
+        add_mode_seeking_argument(parser, default=0.0)
+
+    @classmethod
     def from_args(cls, args: argparse.Namespace, data) -> "DCGANTask":
         config = DCGAN.config_class(**cls.config_fields(args, data))
         return cls(config, DCGAN.generator_class(config), DCGAN.discriminator_class(config),
-                   augment=parse_policy(args.augment))
+                   augment=parse_policy(args.augment), mode_seeking=args.mode_seeking)
 
 
 class CGANTask(ImageGANTask):
@@ -199,8 +210,7 @@ class CGANTask(ImageGANTask):
         parser.add_argument("--embed-dim", type=int, default=50)
         parser.add_argument("--auxiliary-weight", type=float, default=1.0,
                             help="weight of the AC-GAN class loss on D's auxiliary head (0: no head)")
-        parser.add_argument("--mode-seeking", type=float, default=1.0,
-                            help="weight of the mode-seeking term that keeps z meaningful per label (0: off)")
+        add_mode_seeking_argument(parser, default=1.0)
 
     @classmethod
     def validate(cls, args: argparse.Namespace) -> None:

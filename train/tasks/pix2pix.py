@@ -119,8 +119,6 @@ class Pix2PixTask(Task):
                             help="weight of the adversarial loss (0: no discriminator, reconstruction alone)")
         parser.add_argument("--jitter", type=float, default=1.125,
                             help="random enlargement before the crop back to size (1: none; mirroring stays on)")
-        parser.add_argument("--lr-d", type=float, default=None,
-                            help="the discriminator's learning rate (default: --lr)")
         parser.add_argument("--mirror-average", action=argparse.BooleanOptionalAction, default=False,
                             help="at inference, average with the mirrored output of the mirrored input (2x compute)")
         parser.add_argument("--inference-mode", choices=("paper", "eval"), default=None,
@@ -153,7 +151,7 @@ class Pix2PixTask(Task):
 
     @classmethod
     def option_overrides(cls, args: argparse.Namespace) -> dict:
-        return {"lr_d": args.lr_d or args.lr, "ema_decay": 0.0,
+        return {"ema_decay": 0.0,
                 "extra": {"data": args.data or args.download, "direction": args.direction,
                           "l1_weight": args.l1_weight, "reconstruction": args.reconstruction,
                           "gan_weight": args.gan_weight, "jitter": args.jitter, "output_mode": args.output_mode,

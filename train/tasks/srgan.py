@@ -65,8 +65,6 @@ class SRGANTask(Task):
                             help="weight of the adversarial loss (0: the PSNR model, no discriminator trained)")
         parser.add_argument("--init-from", type=Path, metavar="RUN_FOLDER",
                             help="start G from a trained srgan folder (its architecture is kept)")
-        parser.add_argument("--lr-d", type=float, default=None, help="the discriminator's learning rate "
-                                                                      "(default: --lr)")
         architecture = parser.add_argument_group("architecture (default: --init-from's, else the SRResNet paper's)")
         architecture.add_argument("--scale", type=int, choices=(2, 4, 8), default=None, help="default 4")
         architecture.add_argument("--width", type=int, default=None, help="residual trunk channels (default 64)")
@@ -95,7 +93,7 @@ class SRGANTask(Task):
 
     @classmethod
     def option_overrides(cls, args: argparse.Namespace) -> dict:
-        return {"lr_d": args.lr_d or args.lr, "betas": (0.9, 0.999),
+        return {"betas": (0.9, 0.999),
                 "extra": {"data": args.data, "crop_size": args.crop_size, "content": args.content,
                           "adversarial_weight": args.adversarial_weight,
                           "init_from": str(args.init_from) if args.init_from else None}}
