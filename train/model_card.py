@@ -79,6 +79,7 @@ def render_model_card(name: str, config: dict, folder: Path | None = None) -> st
     recipe = f" (the recipe of `python -m train --preset {preset}`)" if preset in PRESETS else ""
     lines += [
         f"- **Command:** `{training.get('command', '')}`{recipe}",
+        *stage_lines(training.get("earlier_stages", [])),
         f"- **Device:** {training.get('device', 'unknown')}",
         f"- **Wall time:** {training.get('wall_time_seconds', 0) / 60:.1f} min, "
         f"{training.get('epochs', 0)} epochs, {training.get('steps', 0)} steps",
@@ -130,6 +131,15 @@ def limitation_lines(config: dict, stale) -> list[str]:
 
 def format_values(values: dict) -> str:
     return ", ".join(f"{k} {v}" for k, v in values.items()) or "n/a"
+
+
+def stage_lines(stages: list[dict]) -> list[str]:
+    """The runs whose weights this one started from (or blends), oldest first."""
+    if not stages:
+        return []
+    return ["- **Earlier stages:**"] + [
+        f"  {at}. {stage['role']}: `{stage['command']}` ({stage['device']}, {stage['wall_time_seconds'] / 60:.1f} min, "
+        f"{stage['steps']} steps)" for at, stage in enumerate(stages, start=1)]
 
 
 def metric_lines(metrics: dict) -> list[str]:

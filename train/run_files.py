@@ -52,12 +52,24 @@ def write_run(out: Path, task, options, precision: Precision, data, progress: di
         "options": {**{k: v for k, v in asdict(options).items() if k not in ("command", "extra")}, **options.extra},
         "final_losses": {k: round(v, 4) for k, v in last.items() if k not in ("step", "epoch")},
     }
+    if task.earlier_stages:
+        training["earlier_stages"] = task.earlier_stages
     metadata = {"class_names": getattr(task.config, "class_names", []), "normalization": "tanh [-1, 1]",
                 "training": training}
     discriminator = task.shipped_discriminator
     save_checkpoint(out, task.kind, task.config, ema if ema is not None else generator,
                     networks[discriminator] if discriminator else None, metadata, half=options.half_weights)
     write_model_card(out)
+
+
+def lineage(payload: dict, role: str) -> list[dict]:
+    """The training stages behind a checkpoint (its config.json ``payload``), oldest first, itself last as
+    ``role``: recorded by a run that starts from it, so its card still says how to remake it when the starting
+    folder is gone or replaced."""
+    training = payload.get("training", {})
+    own = {"role": role, "command": training.get("command", ""), "device": training.get("device", "unknown"),
+           "wall_time_seconds": training.get("wall_time_seconds", 0), "steps": training.get("steps", 0)}
+    return [*training.get("earlier_stages", []), own]
 
 
 def load_state(out: Path, task, networks: dict, ema, optimizers: dict, device) -> dict:

@@ -42,6 +42,7 @@ class Task(abc.ABC):
     def __init__(self, config, networks: dict[str, nn.Module]):
         self.config = config
         self.networks = networks
+        self.earlier_stages: list[dict] = []  # a run started from trained weights (--init-from): what made them
 
     # ---- the command line -------------------------------------------------------------------------------------
     @classmethod

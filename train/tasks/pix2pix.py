@@ -24,6 +24,7 @@ from gan_demo.kinds.pix2pix import SPEC as PIX2PIX
 
 from ..data.pairs import STANDARD_DATASETS, download_standard, load_pairs
 from ..errors import UsageError
+from ..run_files import lineage
 from ..stroke_augment import augment_strokes
 from ..tools.emoji_metrics import fill_palette
 from .base import Phase, Task, to_unit_range
@@ -45,16 +46,19 @@ def nearest_colour(images: torch.Tensor, colours: torch.Tensor) -> torch.Tensor:
     return distances.argmin(1)
 
 
-def start_from(generator: nn.Module, name: str) -> None:
+def start_from(generator: nn.Module, name: str) -> dict:
     """Copy a trained pix2pix generator's weights into ``generator``, all but the final layer when its shape
-    differs (a palette head on an RGB model): fine-tuning reuses what the U-Net learned about line art."""
-    source = gan_demo.load(name).module.float().state_dict()
+    differs (a palette head on an RGB model): fine-tuning reuses what the U-Net learned about line art. Returns
+    the source's config.json payload."""
+    model = gan_demo.load(name)
+    source = model.module.float().state_dict()
     target = generator.state_dict()
     final = {k for k in target if k.startswith("model.model.3.")}
     mismatched = [k for k in target if k not in source or (source[k].shape != target[k].shape and k not in final)]
     if mismatched:
         raise UsageError(f"--init-from {name}: not a pix2pix U-Net of this depth and width ({mismatched[0]})")
     generator.load_state_dict({k: source[k] if source[k].shape == v.shape else v for k, v in target.items()})
+    return model.payload
 
 
 def class_weights(counts: torch.Tensor, rebalance: float) -> torch.Tensor:
@@ -172,11 +176,12 @@ class Pix2PixTask(Task):
             output_mode=args.output_mode, temperature=args.temperature,
             palette=openmoji_palette() if args.output_mode == "palette" else [])
         generator = PIX2PIX.generator_class(config)
-        if args.init_from:
-            start_from(generator, args.init_from)
-        return cls(config, generator, PIX2PIX.discriminator_class(config),
+        earlier_stages = lineage(start_from(generator, args.init_from), "starting weights") if args.init_from else []
+        task = cls(config, generator, PIX2PIX.discriminator_class(config),
                    l1_weight=args.l1_weight, gan_weight=args.gan_weight, reconstruction=args.reconstruction,
                    jitter=args.jitter, rebalance=args.rebalance, stroke_augment=args.stroke_augment)
+        task.earlier_stages = earlier_stages
+        return task
 
     # ---- a training step ----------------------------------------------------------------------------------------
     def phases(self) -> list[Phase]:

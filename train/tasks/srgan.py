@@ -25,6 +25,7 @@ from gan_demo.kinds.srgan import SPEC as SRGAN
 
 from ..data.photos import CROPS_PER_EPOCH, bicubic_downscale, crop_batch, load_photos
 from ..errors import UsageError
+from ..run_files import lineage
 from .base import Phase, Task, to_unit_range
 
 CONTENT_LOSSES = ("l1", "vgg19")
@@ -107,12 +108,15 @@ class SRGANTask(Task):
         config = SRGAN.config_class(channels=3, scale=args.scale, width=args.width, blocks=args.blocks,
                                     batch_norm=args.batch_norm, image_size=args.crop_size, disc_width=args.disc_width)
         generator = SRGAN.generator_class(config)
+        earlier_stages = []
         if args.init_from:
-            _, trained = load_generator(args.init_from)
+            payload, trained = load_generator(args.init_from)
             generator.load_state_dict(trained.state_dict())
+            earlier_stages = lineage(payload, "starting weights")
         discriminator = SRGAN.discriminator_class(config) if args.adversarial_weight > 0 else None
-        return cls(config, generator, discriminator, content=args.content,
-                   adversarial_weight=args.adversarial_weight)
+        task = cls(config, generator, discriminator, content=args.content, adversarial_weight=args.adversarial_weight)
+        task.earlier_stages = earlier_stages
+        return task
 
     # ---- a training step ----------------------------------------------------------------------------------------
     def phases(self) -> list[Phase]:
