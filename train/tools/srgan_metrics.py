@@ -4,14 +4,15 @@
   degradation) and upscaled back by the model (its tiled ``upscale``, as users get it) and by bicubic. Figures:
   PSNR on the luma channel Y (ITU-R BT.601, as the SR literature reports it; ``scale`` px shaved off each border),
   and sharpness: the mean Laplacian magnitude of Y as a ratio to the true photo's (1: as sharp as the truth; below:
-  blurrier; far above: artefacts). Written into the folder's config.json ("metrics") and its card.
+  blurrier; far above: artefacts); and consistency: PSNR between the output downscaled the same way and the input
+  (a faithful model's output shrinks back to what it was given; invented detail that changes the picture does not).
+  Written into the folder's config.json ("metrics") and its card.
 - ``sr-interpolate --psnr A --gan B --alpha a --out C``: theta = (1 - a) theta_A + a theta_B (Wang et al. 2018):
   a = 0 is the PSNR model, 1 the GAN model, between them a chosen balance of fidelity and sharpness. Several
   ``--alpha`` values print the figures of each; with ``--out`` the most GAN-like blend that gives up at most
   ``--max-psnr-drop`` dB is written.
 
-Run as ``python -m train.tools.srgan_metrics sr-evaluate ...`` (or through ``python -m train`` once its CLI
-registers ``add_srgan_parsers``).
+Run as ``python -m train sr-evaluate ...`` / ``python -m train sr-interpolate ...``.
 """
 from __future__ import annotations
 
@@ -80,7 +81,8 @@ def superres_metrics(model, photos: dict[str, np.ndarray] | None = None) -> dict
                    "bicubic": np.asarray(small.resize((truth.shape[1], truth.shape[0]), Image.Resampling.BICUBIC))}
         reference = sharpness(truth, scale)
         rows[name] = {method: {"psnr": round(psnr_y(out, truth, scale), 2),
-                               "sharpness": round(sharpness(out, scale) / reference, 3)}
+                               "sharpness": round(sharpness(out, scale) / reference, 3),
+                               "consistency": round(psnr_y(np.asarray(downscale(out, scale)), np.asarray(small), 1), 2)}
                       for method, out in outputs.items()}
 
     def mean(method: str, figure: str) -> float:
@@ -97,6 +99,12 @@ def superres_metrics(model, photos: dict[str, np.ndarray] | None = None) -> dict
             "per_photo": {n: r["model"]["sharpness"] for n, r in rows.items()},
             "note": f"mean |Laplacian| of the luma as a ratio to the true photo's (1 = as sharp as the truth); "
                     f"bicubic upscaling: {mean('bicubic', 'sharpness')}"},
+        "consistency with the input (Y, dB)": {
+            "value": mean("model", "consistency"),
+            "per_photo": {n: r["model"]["consistency"] for n, r in rows.items()},
+            "note": f"PSNR between the output downscaled {scale}x the same way and the input it was given (luma, "
+                    f"1 px border shaved; higher: the output keeps the input's content); bicubic upscaling: "
+                    f"{mean('bicubic', 'consistency')} dB"},
     }
 
 
