@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 import pytest
 import torch
@@ -6,7 +8,7 @@ from PIL import Image
 import gan_demo
 from gan_demo.checkpoints import save_checkpoint
 from gan_demo.kinds.srgan import SRDiscriminator, SRGANConfig, SRResNet, SubPixelUpsample
-from gan_demo.superres import SuperResolver
+from gan_demo.superres import SuperResolver, tile_spans
 from kind_conformance import KindConformance
 from train.cli import main
 from train.data import photos as photo_data
@@ -75,6 +77,29 @@ def test_tiled_and_untiled_upscales_agree():
     tiled = np.asarray(model.upscale(photo, tile=40, overlap=16)).astype(int)  # 2 x 2 tiles
     difference = np.abs(tiled - whole)
     assert difference.max() <= 3 and difference.mean() < 0.1
+
+
+@pytest.mark.parametrize("scale, channels", [(2, 3), (4, 3), (8, 1)])
+def test_the_inference_path_computes_what_forward_does(scale, channels):
+    torch.manual_seed(0)
+    model = SRResNet(tiny_config(scale=scale, channels=channels)).double().eval()
+    with torch.no_grad():
+        for parameter in model.parameters():  # not ICNR's equal sub-pixels, which would hide a misplaced one
+            parameter.normal_(0, 0.3)
+        images = torch.rand(2, channels, 7, 5, dtype=torch.float64) * 2 - 1
+        assert torch.allclose(model.infer(images), model(images), rtol=0, atol=1e-10)
+
+
+def test_tiles_are_the_fewest_of_one_size_that_cover_the_image_with_the_overlap():
+    assert tile_spans(256, 256, 32) == [(0, 256)]
+    assert tile_spans(400, 256, 32) == [(0, 216), (184, 400)]
+    for length in range(1, 300):
+        spans = tile_spans(length, 64, 16)
+        assert spans[0][0] == 0 and spans[-1][1] == length and len({end - start for start, end in spans}) == 1
+        assert all(end - start <= 64 for start, end in spans)
+        assert all(left[1] - right[0] >= 16 for left, right in itertools.pairwise(spans))
+        fewer = len(spans) - 1  # tiles of 64 sharing 16 reach (fewer * 64 - (fewer - 1) * 16) at most
+        assert fewer == 0 or fewer * 64 - (fewer - 1) * 16 < length
 
 
 @pytest.mark.parametrize("image, keywords, message", [

@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from ..registry import KindSpec, register
@@ -70,6 +71,12 @@ class SubPixelUpsample(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.act(self.shuffle(self.conv(x)))
 
+    def unshuffled(self, x: torch.Tensor) -> torch.Tensor:
+        """``forward`` without the PixelShuffle: the same values, each output channel's ``factor**2`` sub-pixels
+        still as channels (PReLU goes first, its per-channel slopes repeated for every sub-pixel)."""
+        slopes = self.act.weight.repeat_interleave(self.shuffle.upscale_factor ** 2)
+        return F.prelu(self.conv(x), slopes)
+
 
 @torch.no_grad()
 def icnr_(weight: torch.Tensor, factor: int) -> torch.Tensor:
@@ -98,6 +105,40 @@ class SRResNet(nn.Module):
         overshoot, the inference wrapper clamps)."""
         features = self.head(images)
         return self.tail(self.upsample(features + self.trunk(features)))
+
+    def infer(self, images: torch.Tensor) -> torch.Tensor:
+        """``forward`` for inference on a CPU, the same up to float rounding and about twice as fast: channels-last
+        activations (oneDNN's fast layout), and the last x2 stage's PixelShuffle moved after the 9x9 tail, which
+        then makes 4 x 3 channels at half the output's resolution (see ``conv_before_shuffle``) instead of 3 at full
+        resolution, where most of each SIMD register sat idle and it ran at a third of the other layers' speed."""
+        features = self.head(images.contiguous(memory_format=torch.channels_last))
+        hidden = features + self.trunk(features)
+        *stages, last = self.upsample
+        for stage in stages:
+            hidden = stage(hidden)
+        factor = last.shuffle.upscale_factor
+        weight, bias, padding = conv_before_shuffle(self.tail.weight, self.tail.bias, factor)
+        return F.pixel_shuffle(F.conv2d(last.unshuffled(hidden), weight, bias, padding=padding), factor)
+
+
+def conv_before_shuffle(weight: torch.Tensor, bias: torch.Tensor,
+                        factor: int) -> tuple[torch.Tensor, torch.Tensor, int]:
+    """Weights, bias and padding of a convolution of a PixelShuffle's input that, shuffled, equals the odd-sized,
+    zero-padded ("same") convolution ``weight`` of its output (the polyphase form). Output sub-pixel (a, b) of a
+    cell sees input sub-pixel (i, j) of the cell ``u`` rows and ``v`` columns away through the tap (factor*u + i - a,
+    factor*v + j - b) from the kernel's centre: for each (a, b), the kernel shifted by (a, b) and padded with zeros,
+    cut into cells by ``pixel_unshuffle``. The image's zero padding maps to zero padding of whole cells. A k x k
+    kernel becomes 2 * ceil((k // 2) / factor) + 1 taps square, with factor**2 times the channels in and out."""
+    size = weight.shape[-1]
+    reach = -(-(size // 2) // factor)  # whole cells the kernel touches on each side
+    span = (2 * reach + 1) * factor  # the taps those cells hold
+    before = factor - 1 + factor * reach - size // 2  # zeros before the kernel, so that every shifted window fits
+    padded = F.pad(weight, (before, span + factor - 1 - before - size) * 2)
+    window = [slice(factor - 1 - shift, factor - 1 - shift + span) for shift in range(factor)]
+    phases = [F.pixel_unshuffle(padded[..., window[a], window[b]], factor)
+              for a in range(factor) for b in range(factor)]
+    folded = torch.stack(phases, 1).flatten(0, 1)  # output channel o * factor**2 + sub-pixel, as PixelShuffle orders
+    return folded, bias.repeat_interleave(factor ** 2), reach
 
 
 class SRDiscriminator(nn.Module):
