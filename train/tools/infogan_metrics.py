@@ -70,7 +70,9 @@ def infogan_metrics(model, data_name: str, seed: int) -> dict:
         "category purity": {
             "value": round(mean_purity, 3), "per_category": purity, "distinct classes": len(classes),
             "note": f"share of {PER_CATEGORY} images per category value that the project's {data_name} classifier "
-                    f"calls by the category's most common class; {len(classes)} distinct classes"},
+                    f"calls by the category's most common class; {len(classes)} distinct classes; category -> class "
+                    f"(purity): " + ", ".join(f"{k} -> {v['class']} ({100 * v['purity']:.0f} %)"
+                                              for k, v in purity.items())},
         "continuous codes": {
             "value": {name: f"{effects[name]} (Spearman {table[name][effects[name]]['spearman']:+.2f}, "
                             f"{table[name][effects[name]]['range_in_real_std']:+.2f} real std from -2 to 2)"
