@@ -115,6 +115,27 @@ def sketch_payload(url: str, variant: int = 0) -> dict:
     return {"background": file, "layers": [], "composite": file}
 
 
+def example_image(folder: str, name: str, size: int):
+    """One of the app's example pictures, ``size`` px on its longer side, as RGB."""
+    from pathlib import Path
+
+    from PIL import Image
+
+    image = Image.open(Path(__file__).parent.parent / "gan_demo" / "ui" / "examples" / folder / name).convert("RGB")
+    image.thumbnail((size, size))
+    return image
+
+
+def bench_photo():
+    """The super-resolution request's input: a 128 px photo (the issue's measure)."""
+    return example_image("photos", "chelsea.png", 128)
+
+
+def bench_emoji():
+    """The CycleGAN request's input: a held-out OpenMoji emoji at 128 px."""
+    return example_image("emoji-styles", "openmoji-1F3B8.png", 128)
+
+
 def mixed_requests(url: str) -> list[tuple[str, list]]:
     """One request of each kind the app serves, with the first shipped model of each kind."""
     import gan_demo
@@ -126,4 +147,12 @@ def mixed_requests(url: str) -> list[tuple[str, list]]:
         requests += [("cgan_sample", [name, "7", 3]), ("cgan_grid", [name, 3])]
     for name in gan_demo.list_models("pix2pix")[:1]:
         requests += [("pix2pix_translate", [name, sketch_payload(url)])]
+    for name in gan_demo.list_models("infogan")[:1]:
+        requests += [("infogan_sample", [name, 3, 1, 0.5, 0.0])]
+    for name in gan_demo.list_models("stylegan")[:1]:
+        requests += [("style_mix", [name, 1, 2, 0, 3, 1.0])]
+    for name in gan_demo.list_models("cyclegan")[:1]:
+        requests += [("cyclegan_translate", [name, upload(url, bench_emoji(), "emoji.png"), "AtoB"])]
+    for name in gan_demo.list_models("srgan")[:1]:
+        requests += [("superres", [name, upload(url, bench_photo(), "photo.png")])]
     return requests

@@ -9,7 +9,7 @@ import time
 
 import torch
 
-from .http_calls import call, mixed_requests, percentile, running_app
+from .http_calls import bench_emoji, bench_photo, call, mixed_requests, percentile, running_app, sketch_image
 
 
 def model_only_seconds(endpoint: str, arguments: list, calls: int) -> list[float]:
@@ -18,16 +18,13 @@ def model_only_seconds(endpoint: str, arguments: list, calls: int) -> list[float
     from gan_demo.sketch import prepare_drawing
 
     model = gan_demo.load(arguments[0])
-    if endpoint == "pix2pix_translate":
-        from PIL import Image, ImageDraw
-
-        image = Image.new("RGB", (512, 512), "white")
-        ImageDraw.Draw(image).ellipse((100, 100, 400, 400), outline="black", width=8)
-        def work():
-            return model.translate(prepare_drawing(image, model.image_size))
-    else:
-        def work():
-            return model.generate(1, seed=3, labels="7" if model.classes else None)
+    work = {
+        "pix2pix_translate": lambda: model.translate(prepare_drawing(sketch_image(), model.image_size)),
+        "infogan_sample": lambda: model.generate(1, seed=3, category=1, continuous=[0.5, 0.0]),
+        "style_mix": lambda: model.mix(1, 2, layers=(0, 3)),
+        "cyclegan_translate": lambda: model.translate(bench_emoji(), direction="AtoB"),
+        "superres": lambda: model.upscale(bench_photo()),
+    }.get(endpoint, lambda: model.generate(1, seed=3, labels="7" if model.classes else None))
     work()
     times = []
     for _ in range(calls):

@@ -98,3 +98,25 @@ def test_openmoji_pix2pix_colours_held_out_line_art_closer_to_the_truth_than_the
     outputs = translations[1]
     colourfulness = (outputs.max(dim=1).values - outputs.min(dim=1).values).mean()
     assert colourfulness > 0.05
+
+
+def test_mnist_infogan_draws_what_its_card_says_each_category_and_code_does():
+    """Fresh samples (another seed than the card's): each category mostly draws the digit the card names for it,
+    and code 1, named "width" in the card, widens the digits as it goes down."""
+    from train.tools.classifier import load_classifier
+    from train.tools.infogan_metrics import moments
+
+    model = gan_demo.load("mnist-infogan")
+    metrics = model.payload["metrics"]
+    classifier = load_classifier()
+    z = model.sample_z(100, seed=77)
+    for category, claimed in metrics["category purity"]["per_category"].items():
+        picked, continuous = model.codes(100, seed=77, category=int(category))
+        with torch.no_grad():
+            predicted = classifier(model.generate_coded(z, picked, continuous)).argmax(1)
+        assert (predicted == int(claimed["class"])).float().mean() >= claimed["purity"] - 0.15, (category, claimed)
+    assert metrics["continuous codes"]["effects"]["code 1"] == "width"
+    picked, _ = model.codes(100, seed=77)
+    widths = [moments(model.generate_coded(z, picked, torch.tensor([[value, 0.0]]).expand(100, -1)))["width"].mean()
+              for value in (-1.0, 0.0, 1.0)]
+    assert widths[0] > widths[1] > widths[2], widths
