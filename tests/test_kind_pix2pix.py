@@ -11,6 +11,7 @@ from gan_demo.translate import SketchTranslator
 from helpers import TINY_CONFIGS
 from kind_conformance import KindConformance
 from reference_layouts import reference_unet
+from train import stroke_augment
 from train.data.pairs import PairData
 from train.stroke_augment import augment_strokes
 from train.tasks.pix2pix import Pix2PixTask
@@ -168,15 +169,96 @@ def test_palette_mode_paints_an_ambiguous_shape_its_likeliest_colour_where_l2_pa
     assert palette < 25 and l2 > palette + 15, (l2, palette)
 
 
-def test_stroke_augmentation_is_seeded_and_keeps_the_shapes_and_range():
-    sketch = Image.new("L", (64, 64), 255)
-    ImageDraw.Draw(sketch).ellipse((12, 12, 52, 52), outline=0, width=2)
-    sketches = torch.from_numpy(np.asarray(sketch, dtype=np.float32) / 127.5 - 1)[None, None].repeat(8, 1, 1, 1)
+def circles(count: int, size: int = 128, width: int = 4) -> torch.Tensor:
+    """(count, 1, size, size) copies of a circle's line art in [-1, 1], ink -1 on white 1 (by default in
+    OpenMoji's stroke at the augmentation's reference size)."""
+    sketch = Image.new("L", (size, size), 255)
+    ImageDraw.Draw(sketch).ellipse((size // 5, size // 5, size - size // 5, size - size // 5), outline=0, width=width)
+    return torch.from_numpy(np.asarray(sketch, dtype=np.float32) / 127.5 - 1)[None, None].repeat(count, 1, 1, 1)
+
+
+def ink_within(sketches: torch.Tensor, pixels: int) -> torch.Tensor:
+    """True within ``pixels`` (horizontally and vertically) of the sketches' ink."""
+    ink = (sketches < 0).float()
+    return torch.nn.functional.max_pool2d(ink, 2 * pixels + 1, stride=1, padding=pixels) > 0
+
+
+def only_faults(monkeypatch, pens=(0,), gaps=0, overshoots=0):
+    """Stroke augmentation with only the faults asked for (besides the wobble, always there)."""
+    monkeypatch.setattr(stroke_augment, "PEN_KERNELS", pens)
+    monkeypatch.setattr(stroke_augment, "MAX_GAPS", gaps)
+    monkeypatch.setattr(stroke_augment, "MAX_OVERSHOOTS", overshoots)
+
+
+def test_stroke_augmentation_is_seeded_and_keeps_the_shapes_the_range_and_the_thread_count():
+    sketches, threads = circles(8, size=64, width=2), torch.get_num_threads()
     targets = sketches.expand(-1, 3, -1, -1)
     first, wobbled = augment_strokes(sketches, targets, torch.Generator().manual_seed(1))
-    again, _ = augment_strokes(sketches, targets, torch.Generator().manual_seed(1))
-    assert torch.equal(first, again) and first.shape == sketches.shape and wobbled.shape == targets.shape
+    assert torch.get_num_threads() == threads
+    again, wobbled_again = augment_strokes(sketches, targets, torch.Generator().manual_seed(1))
+    other, _ = augment_strokes(sketches, targets, torch.Generator().manual_seed(2))
+    assert torch.equal(first, again) and torch.equal(wobbled, wobbled_again) and not torch.equal(first, other)
+    assert first.shape == sketches.shape and wobbled.shape == targets.shape
     assert first.min() >= -1 and first.max() <= 1
     assert not torch.equal(first, sketches)
     ink = (first < 0).flatten(1).sum(1).float()
     assert ink.max() > 1.3 * ink.min()  # pens of different widths across the batch
+
+
+def test_stroke_augmentation_wobbles_the_target_with_its_sketch(monkeypatch):
+    only_faults(monkeypatch)
+    sketches = circles(8)
+    wobbly, targets = augment_strokes(sketches, sketches.expand(-1, 3, -1, -1), torch.Generator().manual_seed(0))
+    assert torch.allclose(targets, wobbly.expand(-1, 3, -1, -1))
+    moved = (wobbly - sketches).abs().flatten(1).amax(1)
+    assert (moved > 0.5).sum() >= 6  # most of them visibly moved (the amplitude is random, from none to 1.5 px)
+    assert ink_within(sketches, 2).expand_as(wobbly)[wobbly < 0].all()  # by no more than a pixel or two
+
+
+@pytest.mark.parametrize("pen", [3, 5])
+def test_stroke_augmentation_with_a_fat_pen_thickens_the_ink_and_a_fine_one_thins_it(monkeypatch, pen):
+    sketches = circles(4)
+    only_faults(monkeypatch, pens=(0,))
+    as_drawn, _ = augment_strokes(sketches, sketches, torch.Generator().manual_seed(0))
+    only_faults(monkeypatch, pens=(pen,))
+    fat, _ = augment_strokes(sketches, sketches, torch.Generator().manual_seed(0))
+    only_faults(monkeypatch, pens=(-3,))
+    fine, _ = augment_strokes(sketches, sketches, torch.Generator().manual_seed(0))
+    assert (fat <= as_drawn).all() and (fine >= as_drawn).all()  # ink only added, only taken away
+    ink = [(image < 0).flatten(1).sum(1).float() for image in (fine, as_drawn, fat)]
+    assert (0 < ink[0]).all() and (ink[0] < ink[1]).all() and (ink[2] > (1 + pen / 8) * ink[1]).all()
+    assert ink_within(as_drawn, pen // 2)[fat < 0].all()  # thicker where the lines are, nowhere else
+
+
+def test_stroke_augmentation_gaps_erase_ink_and_overshoots_add_it_near_the_strokes_only(monkeypatch):
+    sketches, gaps, overshoots = circles(32), stroke_augment.MAX_GAPS, stroke_augment.MAX_OVERSHOOTS
+    only_faults(monkeypatch)
+    wobbled, _ = augment_strokes(sketches, sketches, torch.Generator().manual_seed(0))
+    only_faults(monkeypatch, gaps=gaps)
+    gappy, _ = augment_strokes(sketches, sketches, torch.Generator().manual_seed(0))
+    only_faults(monkeypatch, overshoots=overshoots)
+    overshot, _ = augment_strokes(sketches, sketches, torch.Generator().manual_seed(0))
+    erased, added = gappy != wobbled, overshot != wobbled
+    assert (gappy[erased] == 1).all() and (overshot[added] == -1).all()
+    assert ink_within(wobbled, stroke_augment.GAP_PX // 2)[erased].all()
+    assert ink_within(wobbled, stroke_augment.OVERSHOOT_PX + stroke_augment.TAIL_PX // 2)[added].all()
+    for changed in (erased, added):  # a random number of faults per sketch: some get none, most some
+        faulty = changed.flatten(1).any(1).float().mean()
+        assert 0.5 < faulty < 1, faulty
+
+
+def test_stroke_augmentation_stays_on_the_batch_device():
+    """The meta device stands in for a GPU: it runs no kernels but fails on a tensor left on the CPU."""
+    sketches = circles(4).to("meta")
+    augmented, targets = augment_strokes(sketches, sketches.expand(-1, 3, -1, -1), torch.Generator().manual_seed(0))
+    assert augmented.device == targets.device == sketches.device
+    assert augmented.shape == sketches.shape and targets.shape == (4, 3, 128, 128)
+
+
+def test_stroke_augmented_training_batches_keep_the_shapes_and_range():
+    config = TINY_CONFIGS["pix2pix"]()
+    task = Pix2PixTask(config, UnetGenerator(config), PatchDiscriminator(config), stroke_augment=True)
+    data = TestPix2PixConformance().tiny_data()
+    batch = task.make_batch(data, torch.arange(4))
+    assert batch["sketches"].shape == (4, 1, 32, 32) and batch["targets"].shape == (4, 3, 32, 32)
+    assert all(-1 <= image.min() and image.max() <= 1 for image in batch.values())
