@@ -317,3 +317,13 @@ def test_a_stylegan_in_the_latent_view_truncates_in_w_and_follows_its_z_sliders(
     assert drawn[0].tobytes() != drawn[1].tobytes()
     moved = read(client.predict(name, 1, 1.0, 2.5, *[0.0] * 15, api_name="/dcgan_latent"))
     assert moved.tobytes() != drawn[0].tobytes()
+
+
+def test_the_first_drawings_gallery_shows_exactly_what_the_colouriser_is_measured_on():
+    from gan_demo.ui.pix2pix_tab import first_drawings
+    from train.tools.emoji_metrics import DRAWINGS, drawing
+
+    shown = {path.stem: path for path in first_drawings()}
+    assert set(shown) == set(DRAWINGS)
+    for name, path in shown.items():
+        assert np.array_equal(np.asarray(Image.open(path)), np.asarray(drawing(name, "wobbly"))), name

@@ -86,6 +86,9 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     if examples:
         gr.Examples(examples=[[str(p)] for p in examples], inputs=[sketch], label="Examples from the held-out "
                     "OpenMoji test split (click one, then edit it)")
+    gr.Examples(examples=[[str(p)] for p in first_drawings()], inputs=[sketch],
+                label="What people draw first (a wobbly mouse line): the card says which come out in the colour "
+                      "a person expects")
     with gr.Accordion("Upload a photo or drawing instead", open=False):
         upload = gr.Image(type="pil", image_mode=None, sources=["upload", "clipboard"], label="Photo or drawing")
 
@@ -98,3 +101,8 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
 def example_sketches() -> list[Path]:
     """Line art of held-out OpenMoji emoji (see examples/README.md for how they were made)."""
     return sorted(EXAMPLE_DIR.glob("*.png"))
+
+
+def first_drawings() -> list[Path]:
+    """A heart, a star, a sun, a smiley and a tree as a person draws them (examples/drawings/README.md)."""
+    return sorted((EXAMPLE_DIR / "drawings").glob("*.png"))
