@@ -9,13 +9,23 @@ from .errors import UsageError
 # name -> (what it makes, the sub-command and flags)
 PRESETS: dict[str, tuple[str, str]] = {
     "mnist-cgan": ("the shipped MNIST conditional GAN",
-                   "cgan --data mnist --label-input projection --augment translation --epochs 45 --save-every 200"),
-    "mnist-dcgan": ("the shipped MNIST DCGAN", "dcgan --data mnist --epochs 25 --batch-size 64 --save-every 300"),
+                   "cgan --data mnist --label-input projection --augment translation --epochs 150 "
+                   "--lr-decay-epochs 75 --save-every 200"),
+    "mnist-dcgan": ("the shipped MNIST DCGAN",
+                    "dcgan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --epochs 120 --lr-decay-epochs 60 "
+                    "--batch-size 64 --save-every 2000"),
+    "mnist-infogan": ("the shipped MNIST InfoGAN",
+                      "infogan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --continuous-weight 0.5 "
+                      "--epochs 120 --lr-decay-epochs 60 --save-every 2000 --half-weights"),
     "fashion-cgan": ("the shipped Fashion-MNIST conditional GAN",
                      "cgan --data fashion-mnist --label-input projection --augment translation --epochs 12 "
                      "--lr-decay-epochs 4 --save-every 500"),
     "openmoji-dcgan": ("the shipped OpenMoji DCGAN",
-                       "dcgan --data openmoji --epochs 20 --batch-size 32 --width 32 --save-every 200"),
+                       "dcgan --data openmoji --width 64 --batch-size 64 --epochs 400 --lr-decay-epochs 200 "
+                       "--save-every 2000 --half-weights"),
+    "openmoji-twemoji-cyclegan": ("the shipped OpenMoji <-> Twemoji CycleGAN",
+                                  "cyclegan --data openmoji-twemoji --image-size 64 --width 32 --residual-blocks 6 "
+                                  "--batch-size 4 --epochs 7 --lr-decay-epochs 4 --save-every 2000 --half-weights"),
     "openmoji-pix2pix": ("the shipped OpenMoji sketch colouriser",
                          "pix2pix --data openmoji --gan-weight 0 --reconstruction l2 --lr 2e-3 --batch-size 16 "
                          "--no-dropout --norm batch --inference-mode eval --jitter 1 --epochs 100 "
