@@ -195,25 +195,28 @@ def test_sliding_the_stylegan_crossover_redraws_the_mixed_pair(browser, app_url,
                                  0.1, "#stylegan-pair", tmp_path)
 
 
-def test_picking_an_emoji_example_shows_it_in_the_other_style_and_back(browser, app_url, tmp_path):
-    if not gan_demo.list_models("cyclegan"):
-        pytest.skip("no shipped CycleGAN")
+def pick_an_example(browser, app_url, kind: str, tab: str, example: str, shown: str, timeout: int):
+    """Open ``tab``, click the first of its ``example`` items and wait for ``shown`` to hold an image: the page."""
+    if not gan_demo.list_models(kind):
+        pytest.skip(f"no shipped {kind} model")
     page = open_app(browser, app_url)
-    page.get_by_role("tab", name="CycleGAN").click()
-    page.locator("#cyclegan-examples tr.tr-body").first.click()
-    page.wait_for_selector("#cyclegan-output img", timeout=60_000)
+    page.get_by_role("tab", name=tab).click()
+    page.locator(example).first.click()
+    page.wait_for_selector(f"{shown} img", timeout=timeout)
+    return page
+
+
+def test_picking_an_emoji_example_shows_it_in_the_other_style_and_back(browser, app_url, tmp_path):
+    page = pick_an_example(browser, app_url, "cyclegan", "CycleGAN", "#cyclegan-examples tr.tr-body",
+                           "#cyclegan-output", 60_000)
     page.wait_for_selector("#cyclegan-back img", timeout=60_000)
     page.screenshot(path=str(tmp_path / "cyclegan.png"))
     assert image_source(page, "#cyclegan-output") != image_source(page, "#cyclegan-back")
 
 
 def test_an_example_photo_is_upscaled_and_the_zoom_follows_the_slider(browser, app_url, tmp_path):
-    if not gan_demo.list_models("srgan"):
-        pytest.skip("no shipped super-resolution model")
-    page = open_app(browser, app_url)
-    page.get_by_role("tab", name="Super-resolution").click()
-    page.locator("#srgan-examples button.gallery-item").first.click()
-    page.wait_for_selector("#srgan-zoom img", timeout=90_000)
+    page = pick_an_example(browser, app_url, "srgan", "Super-resolution", "#srgan-examples button.gallery-item",
+                           "#srgan-zoom", 90_000)
     before = image_source(page, "#srgan-zoom")
     click_slider(page, page.locator("#srgan-zoom-x input[type=range]"), 0.1)
     after = wait_for_new_image(page, "#srgan-zoom", before, timeout=60_000)
