@@ -9,9 +9,6 @@ import logging
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-# waiting OpenMP threads sleep instead of spinning (read when torch loads): on a CPU shared with other work a
-# spinning idle thread slowed a 128 px super-resolution from 1.1 s to 2.6 s; on a free CPU it changes nothing
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 try:  # glibc, before torch and gradio allocate: blocks over 256 KB (images, activations) are mapped on their own and
     # unmapped when freed, and threads share at most 2 arenas; else freed memory stays stranded in malloc's heaps and
     # resident memory creeps up under sustained traffic (bench/load.py). Nothing to do without glibc.
