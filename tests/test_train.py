@@ -451,3 +451,19 @@ def test_limitations_are_recorded_in_the_card_and_marked_stale_once_the_weights_
     card = (out / "README.md").read_text()
     limitations = card[card.index("## Limitations"):]
     assert "stale until recomputed" in limitations and "Seed 3 is blank." in limitations
+
+
+def test_each_network_trains_at_its_own_rate_and_the_dcgan_can_seek_modes(tmp_path):
+    """--lr-g / --lr-d reach the optimisers (one of them left out falls back to --lr); --mode-seeking reaches the
+    unconditional DCGAN's generator loss, whose diversity ratio then shows in losses.csv."""
+    data = make_image_folder(tmp_path / "discs")
+    both, one = tmp_path / "both", tmp_path / "one"
+    assert main(["dcgan", "--data", str(data), "--epochs", "1", "--max-steps", "2", "--lr-g", "1e-3", "--lr-d", "5e-4",
+                 "--mode-seeking", "1", *run_folder(both)]) == 0
+    assert main(["dcgan", "--data", str(data), "--epochs", "1", "--max-steps", "2", "--lr", "3e-4", "--lr-g", "1e-3",
+                 *run_folder(one)]) == 0
+    for out, rates in ((both, {"G": 1e-3, "D": 5e-4}), (one, {"G": 1e-3, "D": 3e-4})):
+        optimizers = torch.load(out / STATE_FILE, weights_only=False)["optimizers"]
+        assert {group: state["param_groups"][0]["lr"] for group, state in optimizers.items()} == rates
+    assert "diversity" in (both / "training" / "losses.csv").read_text().splitlines()[0]
+    assert "diversity" not in (one / "training" / "losses.csv").read_text().splitlines()[0]
