@@ -1,7 +1,9 @@
 """Images from z: DCGAN and the conditional GAN (and, built on them, InfoGAN and StyleGAN). Non-saturating logistic
 loss, DiffAugment on everything D sees.
 
-Phases: "D" (real vs. fake, and the AC-GAN class loss on real images), then "G" with D's weights frozen.
+Phases: "D" (real vs. fake, and the AC-GAN class loss on real images); "R1" every --r1-every steps when
+--r1-gamma is set (the gradient penalty on real images, lazily: its weight is multiplied by the interval, as
+Karras et al. 2020 do, so it costs a fraction of a step); then "G" with D's weights frozen.
 """
 from __future__ import annotations
 
@@ -27,9 +29,10 @@ class ImageGANTask(Task):
     conditional = False
 
     def __init__(self, config, generator: nn.Module, discriminator: nn.Module, augment: tuple[str, ...] = (),
-                 mode_seeking: float = 0.0, auxiliary_weight: float = 0.0):
+                 mode_seeking: float = 0.0, auxiliary_weight: float = 0.0, r1_gamma: float = 0.0, r1_every: int = 16):
         super().__init__(config, {"G": generator, "D": discriminator})
         self.augment = augment
+        self.r1_gamma, self.r1_every = r1_gamma, r1_every
         self.mode_seeking = mode_seeking
         self.auxiliary_weight = auxiliary_weight if getattr(config, "auxiliary_classifier", False) else 0.0
 
@@ -46,6 +49,9 @@ class ImageGANTask(Task):
         parser.add_argument("--augment", default=None,
                             help="DiffAugment policy, e.g. color,translation,cutout or none (default: by data)")
         parser.add_argument("--ema-decay", type=float, default=0.999, help="EMA of G's weights (0: off)")
+        parser.add_argument("--r1-gamma", type=float, default=0.0,
+                            help="weight of the R1 penalty on D's gradient at real images (0: off)")
+        parser.add_argument("--r1-every", type=int, default=16, help="steps between R1 penalties (lazy)")
 
     @classmethod
     def validate(cls, args: argparse.Namespace) -> None:
@@ -57,6 +63,8 @@ class ImageGANTask(Task):
             raise UsageError("--width must be positive and --data-limit at least 0")
         if not 0 <= args.ema_decay < 1:
             raise UsageError(f"--ema-decay {args.ema_decay}: must be in [0, 1) (0 turns the EMA off)")
+        if args.r1_gamma < 0 or args.r1_every < 1:
+            raise UsageError("--r1-gamma must be at least 0 and --r1-every at least 1")
         # colour jitter on greyscale digits only shifts brightness; colour data is recoloured
         args.augment = args.augment if args.augment is not None else (
             "translation,cutout" if grey else "color,translation,cutout")
@@ -67,7 +75,15 @@ class ImageGANTask(Task):
 
     @classmethod
     def option_overrides(cls, args: argparse.Namespace) -> dict:
-        return {"ema_decay": args.ema_decay, "extra": {"data": args.data, "augment": args.augment}}
+        extra = {"data": args.data, "augment": args.augment}
+        if args.r1_gamma:
+            extra.update(r1_gamma=args.r1_gamma, r1_every=args.r1_every)
+        return {"ema_decay": args.ema_decay, "extra": extra}
+
+    @staticmethod
+    def regularisation(args: argparse.Namespace) -> dict:
+        """The R1 keyword arguments of ``__init__`` from the flags."""
+        return {"r1_gamma": args.r1_gamma, "r1_every": args.r1_every}
 
     @classmethod
     def load_data(cls, args: argparse.Namespace):
@@ -79,7 +95,8 @@ class ImageGANTask(Task):
 
     # ---- a training step ----------------------------------------------------------------------------------------
     def phases(self) -> list[Phase]:
-        return [Phase("D", optimizer="D"), Phase("G", optimizer="G", frozen=("D",))]
+        regularise = [Phase("R1", optimizer="D", every=self.r1_every)] if self.r1_gamma else []
+        return [Phase("D", optimizer="D"), *regularise, Phase("G", optimizer="G", frozen=("D",))]
 
     def make_batch(self, data, indices: torch.Tensor) -> dict:
         labels = data.labels[indices] if data.labels is not None else None
@@ -112,7 +129,16 @@ class ImageGANTask(Task):
         return self.auxiliary_weight * F.cross_entropy(class_logits.float(), labels)
 
     def loss(self, phase: str, batch: dict) -> tuple[torch.Tensor, dict]:
-        return self.discriminator_loss(batch) if phase == "D" else self.generator_loss(batch)
+        losses = {"D": self.discriminator_loss, "R1": self.r1_penalty, "G": self.generator_loss}
+        return losses[phase](batch)
+
+    def r1_penalty(self, batch: dict) -> tuple[torch.Tensor, dict]:
+        """gamma/2 E|grad_x D(x)|^2 on (augmented) real images, times the interval it runs at."""
+        real = batch["real"].detach().requires_grad_(True)
+        logits, _ = self.judge(real, batch["labels"])
+        gradient, = torch.autograd.grad(logits.float().sum(), real, create_graph=True)
+        penalty = gradient.float().square().sum((1, 2, 3)).mean()
+        return penalty * (self.r1_gamma / 2 * self.r1_every), {"R1": penalty.detach()}
 
     def discriminator_loss(self, batch: dict) -> tuple[torch.Tensor, dict]:
         """Also leaves the fakes (with their graph) in ``batch`` for the G phase, as pytorch/examples does."""
@@ -194,7 +220,7 @@ class DCGANTask(ImageGANTask):
     def from_args(cls, args: argparse.Namespace, data) -> "DCGANTask":
         config = DCGAN.config_class(**cls.config_fields(args, data))
         return cls(config, DCGAN.generator_class(config), DCGAN.discriminator_class(config),
-                   augment=parse_policy(args.augment), mode_seeking=args.mode_seeking)
+                   augment=parse_policy(args.augment), mode_seeking=args.mode_seeking, **cls.regularisation(args))
 
 
 class CGANTask(ImageGANTask):
@@ -226,4 +252,4 @@ class CGANTask(ImageGANTask):
         config = CGAN.config_class(**fields)
         return cls(config, CGAN.generator_class(config), CGAN.discriminator_class(config),
                    augment=parse_policy(args.augment), mode_seeking=args.mode_seeking,
-                   auxiliary_weight=args.auxiliary_weight)
+                   auxiliary_weight=args.auxiliary_weight, **cls.regularisation(args))

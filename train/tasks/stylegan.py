@@ -1,10 +1,9 @@
 """StyleGAN2 on the image GAN task: the same non-saturating loss and DiffAugment, plus what StyleGAN2-ADA's
 small-data recipe adds.
 
-Phases: "D"; "R1" every --r1-every steps (the gradient penalty on real images, lazily: its weight is multiplied
-by the interval, as Karras et al. 2020 do, so it costs a fraction of a step); "G" with D frozen. With probability
---style-mixing a batch is generated from two z, switching at a random layer, so neighbouring layers cannot rely
-on sharing one style. Adam with betas (0, 0.99) and a learning rate of 2.5e-3 (equalised learning rate makes
+Phases: those of the image GAN task, with its lazy R1 penalty on by default. With probability --style-mixing a
+batch is generated from two z, switching at a random layer, so neighbouring layers cannot rely on sharing one
+style. Adam with betas (0, 0.99) and a learning rate of 2.5e-3 (equalised learning rate makes
 it the same for every layer).
 """
 from __future__ import annotations
@@ -15,9 +14,8 @@ import torch
 
 from gan_demo.kinds.stylegan import SPEC as STYLEGAN
 
-from ..augment import diff_augment, parse_policy
+from ..augment import parse_policy
 from ..errors import UsageError
-from .base import Phase
 from .image_gan import ImageGANTask
 
 IMAGE_SIZES = (32, 64)
@@ -30,18 +28,16 @@ class StyleGANTask(ImageGANTask):
 
     def __init__(self, config, generator, discriminator, augment: tuple[str, ...] = (), r1_gamma: float = 0.1,
                  r1_every: int = 16, style_mixing: float = 0.9):
-        super().__init__(config, generator, discriminator, augment=augment)
-        self.r1_gamma, self.r1_every, self.style_mixing = r1_gamma, r1_every, style_mixing
+        super().__init__(config, generator, discriminator, augment=augment, r1_gamma=r1_gamma, r1_every=r1_every)
+        self.style_mixing = style_mixing
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
         super().add_arguments(parser)
-        parser.set_defaults(width=32, ema_decay=0.998)
+        parser.set_defaults(width=32, ema_decay=0.998, r1_gamma=0.1)
         parser.add_argument("--max-width", type=int, default=256, help="channels at the coarsest resolutions")
         parser.add_argument("--latent-dim", type=int, default=128, help="length of z and w")
         parser.add_argument("--mapping-layers", type=int, default=4)
-        parser.add_argument("--r1-gamma", type=float, default=0.1, help="weight of the R1 penalty (0: off)")
-        parser.add_argument("--r1-every", type=int, default=16, help="steps between R1 penalties (lazy)")
         parser.add_argument("--style-mixing", type=float, default=0.9,
                             help="probability that a batch mixes the styles of two z")
 
@@ -53,8 +49,8 @@ class StyleGANTask(ImageGANTask):
         if args.image_size not in IMAGE_SIZES:
             raise UsageError(f"--image-size {args.image_size}: a StyleGAN here draws at "
                              f"{' or '.join(map(str, IMAGE_SIZES))} px")
-        if args.r1_gamma < 0 or args.r1_every < 1 or not 0 <= args.style_mixing <= 1:
-            raise UsageError("--r1-gamma must be at least 0, --r1-every at least 1, --style-mixing in [0, 1]")
+        if not 0 <= args.style_mixing <= 1:
+            raise UsageError("--style-mixing must be in [0, 1]")
         if min(args.max_width, args.latent_dim, args.mapping_layers) < 1:
             raise UsageError("--max-width, --latent-dim and --mapping-layers must be positive")
 
@@ -62,7 +58,7 @@ class StyleGANTask(ImageGANTask):
     def option_overrides(cls, args: argparse.Namespace) -> dict:
         overrides = super().option_overrides(args)
         overrides["betas"] = (0.0, 0.99)
-        overrides["extra"].update(r1_gamma=args.r1_gamma, r1_every=args.r1_every, style_mixing=args.style_mixing)
+        overrides["extra"].update(r1_gamma=args.r1_gamma, r1_every=args.r1_every, style_mixing=args.style_mixing)  # R1: also when off
         return overrides
 
     @classmethod
@@ -71,14 +67,9 @@ class StyleGANTask(ImageGANTask):
                                        channels=data.image_shape[0], image_size=args.image_size,
                                        base_width=args.width, max_width=args.max_width)
         return cls(config, STYLEGAN.generator_class(config), STYLEGAN.discriminator_class(config),
-                   augment=parse_policy(args.augment), r1_gamma=args.r1_gamma, r1_every=args.r1_every,
-                   style_mixing=args.style_mixing)
+                   augment=parse_policy(args.augment), style_mixing=args.style_mixing, **cls.regularisation(args))
 
     # ---- a training step ----------------------------------------------------------------------------------------
-    def phases(self) -> list[Phase]:
-        regularise = [Phase("R1", optimizer="D", every=self.r1_every)] if self.r1_gamma else []
-        return [Phase("D", optimizer="D"), *regularise, Phase("G", optimizer="G", frozen=("D",))]
-
     def sample_inputs(self, n: int, device):
         """z, and (second z, crossover layer) when this batch mixes styles."""
         z = torch.randn(n, self.config.latent_dim, device=device)
@@ -89,14 +80,3 @@ class StyleGANTask(ImageGANTask):
 
     def generate(self, generator, z, mixing):
         return generator(z, mixing)
-
-    def loss(self, phase: str, batch: dict):
-        return self.r1_penalty(batch) if phase == "R1" else super().loss(phase, batch)
-
-    def r1_penalty(self, batch: dict):
-        """gamma/2 E|grad_x D(x)|^2 on (augmented) real images, times the interval it runs at."""
-        real = batch["real"].detach().requires_grad_(True)
-        logits = self.networks["D"](diff_augment(real, self.augment))
-        gradient, = torch.autograd.grad(logits.float().sum(), real, create_graph=True)
-        penalty = gradient.float().square().sum((1, 2, 3)).mean()
-        return penalty * (self.r1_gamma / 2 * self.r1_every), {"R1": penalty.detach()}
