@@ -61,6 +61,17 @@ def test_mnist_cgan_draws_the_digit_its_label_asks_for():
     assert min(per_class) >= 0.8, per_class
 
 
+def test_mnist_dcgan_draws_every_digit_from_random_z():
+    """No digit is left out (mode collapse): of 1,000 samples the classifier reads at least 5 % as each digit."""
+    from train.tools.classifier import load_classifier
+    from train.tools.evaluate import generated_digits
+
+    images, _ = generated_digits(gan_demo.load("mnist-dcgan"), per_label=100, seed=123)
+    with torch.no_grad():
+        shares = torch.bincount(load_classifier()(images).argmax(1), minlength=10) / len(images)
+    assert shares.min() >= 0.05, shares.tolist()
+
+
 def test_mnist_cgan_detective_prefers_real_digits_to_noise_and_blank_images(digits):
     """Through the same path as /realness (PIL images of any size), for 100 held-out real digits."""
     from PIL import Image

@@ -12,8 +12,8 @@ PRESETS: dict[str, tuple[str, str]] = {
                    "cgan --data mnist --label-input projection --augment translation --epochs 150 "
                    "--lr-decay-epochs 75 --save-every 200"),
     "mnist-dcgan": ("the shipped MNIST DCGAN",
-                    "dcgan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --epochs 120 --lr-decay-epochs 60 "
-                    "--batch-size 64 --save-every 2000"),
+                    "dcgan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --r1-gamma 1 --epochs 300 "
+                    "--lr-decay-epochs 150 --batch-size 64 --save-every 2000"),
     "mnist-infogan": ("the shipped MNIST InfoGAN",
                       "infogan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --continuous-weight 0.5 "
                       "--epochs 120 --lr-decay-epochs 60 --save-every 2000 --half-weights"),
