@@ -14,6 +14,7 @@ TINY_RUN = ["--crop-size", "16", "--crops-per-epoch", "8", "--batch-size", "4", 
 
 
 def test_a_run_started_from_another_lists_its_stages_even_after_the_start_is_gone(tmp_path):
+    """A blend of the two (sr-interpolate) lists the PSNR model once, though the GAN model also started from it."""
     photos = tmp_path / "photos"
     photos.mkdir()
     rng = np.random.default_rng(0)
@@ -24,6 +25,11 @@ def test_a_run_started_from_another_lists_its_stages_even_after_the_start_is_gon
                  *TINY_RUN, "--out", str(first)]) == 0
     assert main(["srgan", "--data", str(photos), "--init-from", str(first), "--adversarial-weight", "1e-3",
                  "--disc-width", "4", *TINY_RUN, "--out", str(second)]) == 0
+    blend = tmp_path / "blend"
+    assert main(["sr-interpolate", "--psnr", str(first), "--gan", str(second), "--alpha", "0.5",
+                 "--out", str(blend)]) == 0
+    stages = (blend / "README.md").read_text().split("- **Earlier stages:**\n", 1)[1].split("\n- ", 1)[0]
+    assert [line.split(":")[0].strip() for line in stages.splitlines()] == ["1. PSNR model", "2. GAN model"], stages
     shutil.rmtree(first)
     write_model_card(second)
     card = (second / "README.md").read_text()

@@ -72,6 +72,18 @@ def lineage(payload: dict, role: str) -> list[dict]:
     return [*training.get("earlier_stages", []), own]
 
 
+def distinct_stages(stages: list[dict]) -> list[dict]:
+    """``stages`` with each run once, at its first place and under its first role: a blend's two parents share
+    the stages behind the GAN model's starting weights, which may be the PSNR model itself."""
+    seen, kept = [], []
+    for stage in stages:
+        run = {key: value for key, value in stage.items() if key != "role"}
+        if run not in seen:
+            seen.append(run)
+            kept.append(stage)
+    return kept
+
+
 def load_state(out: Path, task, networks: dict, ema, optimizers: dict, device) -> dict:
     """Restore networks, EMA, optimisers, the task's own state and RNG from ``out``'s state.pt; returns the
     progress counters."""

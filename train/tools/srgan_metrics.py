@@ -35,7 +35,7 @@ from gan_demo.superres import SuperResolver
 from ..data.photos import held_out_photos
 from ..errors import UsageError, is_user_error
 from ..model_card import write_model_card
-from ..run_files import lineage
+from ..run_files import distinct_stages, lineage
 
 LAPLACIAN = torch.tensor([[0.0, 1.0, 0.0], [1.0, -4.0, 1.0], [0.0, 1.0, 0.0]]).view(1, 1, 3, 3)
 GRID_CROP = 128  # side of the high-resolution crops in an interpolated folder's sample grid
@@ -129,8 +129,8 @@ def write_interpolated(psnr_folder: Path, gan_folder: Path, alpha: float, out: P
     """The blend as a checkpoint folder (its card names both parents), evaluated; returns the metrics."""
     payload, generator = interpolate(psnr_folder, gan_folder, alpha)
     training = dict(payload.get("training", {}))
-    stages = lineage(read_config(psnr_folder), "PSNR model") + lineage(payload, "GAN model")
-    training["earlier_stages"] = [stage for at, stage in enumerate(stages) if stage not in stages[:at]]
+    training["earlier_stages"] = distinct_stages(lineage(read_config(psnr_folder), "PSNR model")
+                                                 + lineage(payload, "GAN model"))
     training["options"] = {**training.get("options", {}),
                            "interpolation": {"alpha": alpha, "psnr": str(psnr_folder), "gan": str(gan_folder)}}
     training["command"] = f"{command} --out {out}"
