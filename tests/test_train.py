@@ -479,11 +479,11 @@ def real_image_slope(run: Path, images: torch.Tensor, labels: torch.Tensor | Non
     return float(gradient.square().sum((1, 2, 3)).mean())
 
 
-@pytest.mark.parametrize("kind", ["dcgan", "cgan"])
+@pytest.mark.parametrize("kind", ["dcgan", "cgan", "infogan"])
 def test_the_r1_penalty_flattens_the_discriminator_at_real_images(tmp_path, kind):
     """--r1-gamma adds an "R1" phase (every --r1-every steps) that keeps D's slope at real images small; without it
     D grows steep there. Both runs start from the same seed."""
-    source = "mnist" if kind == "cgan" else str(make_image_folder(tmp_path / "discs"))
+    source = str(make_image_folder(tmp_path / "discs")) if kind == "dcgan" else "mnist"
     data = ["--data", source, "--data-limit", "64"]
     flags = [kind, *data, "--epochs", "3", "--augment", "none", "--batch-size", "16", "--width", "8", "--quiet"]
     plain, penalised = tmp_path / "plain", tmp_path / "r1"
@@ -491,7 +491,7 @@ def test_the_r1_penalty_flattens_the_discriminator_at_real_images(tmp_path, kind
     assert main([*flags, "--r1-gamma", "10", "--r1-every", "2", "--out", str(penalised)]) == 0
     assert "loss_R1" in (penalised / "training" / "losses.csv").read_text().splitlines()[0]
     assert "r1_gamma 10.0, r1_every 2" in (penalised / "README.md").read_text()
-    dataset = load_image_data(source, 28 if kind == "cgan" else 64, None, limit=16)
+    dataset = load_image_data(source, 64 if kind == "dcgan" else 28, None, limit=16)
     images = dataset.images.float().div(127.5).sub(1)
     labels = dataset.labels if kind == "cgan" else None
     slopes = [real_image_slope(run, images, labels) for run in (plain, penalised)]

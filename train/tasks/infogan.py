@@ -26,8 +26,8 @@ class InfoGANTask(ImageGANTask):
     help = "train an InfoGAN (images from z plus codes it learns to make meaningful)"
 
     def __init__(self, config, generator, discriminator, augment: tuple[str, ...] = (), info_weight: float = 1.0,
-                 continuous_weight: float = 0.1):
-        super().__init__(config, generator, discriminator, augment=augment)
+                 continuous_weight: float = 0.1, r1_gamma: float = 0.0, r1_every: int = 16):
+        super().__init__(config, generator, discriminator, augment=augment, r1_gamma=r1_gamma, r1_every=r1_every)
         self.info_weight, self.continuous_weight = info_weight, continuous_weight
 
     @classmethod
@@ -52,7 +52,7 @@ class InfoGANTask(ImageGANTask):
         config = INFOGAN.config_class(**fields)
         return cls(config, INFOGAN.generator_class(config), INFOGAN.discriminator_class(config),
                    augment=parse_policy(args.augment), info_weight=args.info_weight,
-                   continuous_weight=args.continuous_weight)
+                   continuous_weight=args.continuous_weight, **cls.regularisation(args))
 
     def sample_inputs(self, n: int, device):
         z = torch.randn(n, self.config.latent_dim, device=device)
