@@ -1,3 +1,5 @@
+import json
+
 import pytest
 import torch
 
@@ -68,8 +70,6 @@ def test_huggan_layout_loads_and_reproduces(tmp_path):
 def test_evaluating_a_digit_dcgan_reports_how_its_samples_spread_over_the_digits(tmp_path):
     """An unconditional digit model cannot be asked for a digit, so `evaluate` says which digits it draws: the
     share the project's classifier reads as each digit, the rarest one as the headline."""
-    import json
-
     from train.cli import main
 
     out = tmp_path / "run"

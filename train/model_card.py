@@ -148,9 +148,9 @@ def metric_lines(metrics: dict) -> list[str]:
     for key, value in metrics.items():
         if isinstance(value, dict) and "per_class" in value:
             lines.append(f"- **{key}:** {value.get('value')} — {value.get('note', '')}")
+            cells = " | ".join(f"{v:.3f}" for v in value["per_class"].values())
             lines += ["", "| class | " + " | ".join(value["per_class"]) + " |",
-                      "|---|" + "---|" * len(value["per_class"]),
-                      f"| {value.get('row', 'accuracy')} | " + " | ".join(f"{v:.3f}" for v in value["per_class"].values()) + " |", ""]
+                      "|---|" + "---|" * len(value["per_class"]), f"| {value.get('row', 'accuracy')} | {cells} |", ""]
         elif isinstance(value, dict):
             lines.append(f"- **{key}:** {value.get('value')} — {value.get('note', '')}")
         else:
