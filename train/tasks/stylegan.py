@@ -58,8 +58,7 @@ class StyleGANTask(ImageGANTask):
     def option_overrides(cls, args: argparse.Namespace) -> dict:
         overrides = super().option_overrides(args)
         overrides["betas"] = (0.0, 0.99)
-        # the card names StyleGAN's R1 setting also when it is off
-        overrides["extra"].update(r1_gamma=args.r1_gamma, r1_every=args.r1_every, style_mixing=args.style_mixing)
+        overrides["extra"]["style_mixing"] = args.style_mixing
         return overrides
 
     @classmethod
