@@ -132,14 +132,21 @@ def load_generator(folder) -> tuple[dict, nn.Module]:
 def load_discriminator(folder) -> nn.Module | None:
     """The shipped discriminator, or None when the folder has none."""
     path = Path(folder) / DISCRIMINATOR_FILE
-    payload = read_config(folder)
-    spec = kind_spec(payload["kind"])
-    if not path.exists() or spec.discriminator_class is None:
+    discriminator = new_discriminator(folder)
+    if not path.exists() or discriminator is None:
         return None
-    config = build_config(payload["kind"], payload.get("model", {}), Path(folder) / CONFIG_FILE)
-    discriminator = spec.discriminator_class(config)
     load_weights_into(discriminator, read_safetensors(path), path)
     return discriminator.eval()
+
+
+def new_discriminator(folder) -> nn.Module | None:
+    """An untrained discriminator for the folder's generator (its kind and config), or None for a kind without."""
+    payload = read_config(folder)
+    spec = kind_spec(payload["kind"])
+    if spec.discriminator_class is None:
+        return None
+    config = build_config(payload["kind"], payload.get("model", {}), Path(folder) / CONFIG_FILE)
+    return spec.discriminator_class(config)
 
 
 def read_safetensors(path: Path) -> dict[str, torch.Tensor]:

@@ -70,6 +70,22 @@ def test_detective_fine_tuning_teaches_the_discriminator_that_blank_images_are_f
     assert gan_demo.load(str(out)).realness(Image.new("L", (28, 28), 0), 3) < 0.5  # the loaded D judges so
 
 
+def test_detective_trains_a_new_discriminator_for_a_run_saved_without_one(tmp_path, isolated_cache, capsys):
+    out = tmp_path / "cgan"
+    assert main(["cgan", "--data", "mnist", "--epochs", "1", "--max-steps", "3", "--width", "8",
+                 "--batch-size", "16", "--out", str(out), "--quiet"]) == 0
+    (out / "discriminator.safetensors").unlink()
+    assert main(["detective", str(out), "--steps", "20", "--batch-size", "16"]) == 2
+    assert "--fresh-steps" in capsys.readouterr().err
+    assert main(["detective", str(out), "--fresh-steps", "100", "--steps", "50", "--batch-size", "16",
+                 "--lr", "1e-3"]) == 0
+    figures = json.loads((out / "config.json").read_text())["detective"]
+    assert figures["fresh_steps"] == 100 and figures["before"]["the generator's samples"] >= 90
+    assert figures["after"]["blank images"] >= 90
+    assert "100 steps from scratch" in (out / "README.md").read_text()
+    assert gan_demo.load(str(out)).realness(Image.new("L", (28, 28), 0), 3) < 0.5
+
+
 def test_resume_continues_exactly_where_the_run_stopped(tmp_path):
     """Also through a learning-rate decay over the last epoch (3 steps of 6)."""
     data = make_image_folder(tmp_path / "discs")

@@ -104,9 +104,13 @@ def render_model_card(name: str, config: dict, folder: Path | None = None) -> st
             f"samples (seed {directions['seed']}); shares of the first layer's variance: {shares}."]
     detective = config.get("detective")
     if detective:
+        origin = (f"Trained after GAN training, G frozen: {detective['fresh_steps']} steps from scratch against G's "
+                  "samples (the run saved no discriminator), then fine-tuned" if detective.get("fresh_steps") else
+                  "Fine-tuned after GAN training, G frozen,")
         lines += ["", "## Discriminator (the detective)", ""] + stale(detective, DISCRIMINATOR_FILE) + [
-            f"Fine-tuned after GAN training, G frozen, against blank images and static: "
-            f"`{detective['command']}` ({detective['steps']} steps, {detective['seconds'] / 60:.1f} min). "
+            f"{origin} against blank images and static: "
+            f"`{detective['command']}` ({detective.get('fresh_steps', 0) + detective['steps']} steps, "
+            f"{detective['seconds'] / 60:.1f} min). "
             f"Real images scoring above a fake of the same label, on {detective['held_out_images']} "
             "held-out real images:", "", "| fake | before | after |", "|---|---|---|"]
         lines += [f"| {name} | {detective['before'][name]} % | {value} % |"

@@ -9,7 +9,7 @@ from .errors import UsageError
 # name -> (what it makes, the sub-command and flags)
 PRESETS: dict[str, tuple[str, str]] = {
     "mnist-cgan": ("the shipped MNIST conditional GAN",
-                   "cgan --data mnist --label-input projection --augment translation --epochs 150 "
+                   "cgan --data mnist --label-input projection --augment translation --width 128 --epochs 150 "
                    "--lr-decay-epochs 75 --save-every 200"),
     "mnist-dcgan": ("the shipped MNIST DCGAN",
                     "dcgan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --r1-gamma 1 --epochs 300 "

@@ -6,6 +6,10 @@ detective meter wrong exactly where users try it first. This fine-tunes D alone 
 G's samples and trivial forgeries: blank images at any grey level, uniform static, sparse dots. D stays in eval
 mode, so its batch-norm statistics remain those of GAN training (a batch of blank images would wreck them). The
 figures before and after, on held-out real images, go into the checkpoint's config and card.
+
+A checkpoint saved without its discriminator gets a new one (``--fresh-steps``, also to replace the saved one): it
+first learns as in GAN training, in train mode, real images against the frozen G's samples (and, for a model with an
+auxiliary classifier, the labels of the real ones), then the fine-tuning above runs on it.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import gan_demo
 from gan_demo.checkpoints import (
     DISCRIMINATOR_FILE,
     load_discriminator,
+    new_discriminator,
     read_config,
     save_discriminator,
     update_section,
@@ -46,6 +51,8 @@ def add_detective_parser(commands) -> None:
     sub.add_argument("--batch-size", type=int, default=64)
     sub.add_argument("--lr", type=float, default=1e-4)
     sub.add_argument("--seed", type=int, default=0)
+    sub.add_argument("--fresh-steps", type=int, default=0,
+                     help="train a new discriminator for this many steps first (needed when the folder has none)")
     sub.set_defaults(run_tool=run_detective)
 
 
@@ -89,9 +96,10 @@ def run_detective(args: argparse.Namespace) -> int:
         raise UsageError(f"{args.name}: detective writes into a checkpoint folder; this is a bare weights file")
     if not isinstance(loaded, ImageGenerator):
         raise UsageError(f"{args.name}: only generators of images from z have an image discriminator to sharpen")
-    discriminator = load_discriminator(folder)
+    discriminator = new_discriminator(folder) if args.fresh_steps else load_discriminator(folder)
     if discriminator is None:
-        raise UsageError(f"{args.name}: the folder has no {DISCRIMINATOR_FILE} to fine-tune")
+        raise UsageError(f"{args.name}: the folder has no {DISCRIMINATOR_FILE} to fine-tune; train a new one "
+                         "with --fresh-steps N")
     generator = loaded.module.requires_grad_(False)
     payload = read_config(folder)
     model = payload["model"]
@@ -110,19 +118,25 @@ def run_detective(args: argparse.Namespace) -> int:
         return detective_figures(discriminator, generator, images[held_out],
                                  None if labels is None else labels[held_out], model["latent_dim"], args.seed)
 
-    before = figures()
-    log.info("before: %s", before)
-    optimiser = torch.optim.Adam(discriminator.parameters(), lr=args.lr, betas=(0.5, 0.999))
-    started = time.perf_counter()
-    for step in range(args.steps):
+    def batch_of_real_and_fake():
         batch = train[torch.randint(0, len(train), (args.batch_size,))]
         batch_labels = None if labels is None else labels[batch]
         with torch.no_grad():
             fake = generator(torch.randn(args.batch_size, model["latent_dim"]),
                              *(() if batch_labels is None else (batch_labels,)))
+        return images[batch], batch_labels, fake
+
+    optimiser = torch.optim.Adam(discriminator.parameters(), lr=args.lr, betas=(0.5, 0.999))
+    started = time.perf_counter()
+    if args.fresh_steps:
+        learn_from_scratch(discriminator, optimiser, batch_of_real_and_fake, args.fresh_steps)
+    before = figures()
+    log.info("before: %s", before)
+    for step in range(args.steps):
+        real, batch_labels, fake = batch_of_real_and_fake()
         trivial = forgeries(FORGERIES[step % len(FORGERIES)], args.batch_size, model["channels"],
                             model["image_size"])
-        real_logits = scores(discriminator, images[batch], batch_labels)
+        real_logits = scores(discriminator, real, batch_labels)
         fake_logits = torch.cat([scores(discriminator, fake, batch_labels),
                                  scores(discriminator, trivial, batch_labels)])
         loss = (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
@@ -138,6 +152,31 @@ def run_detective(args: argparse.Namespace) -> int:
     save_discriminator(folder, discriminator)
     update_section(folder, "detective", {
         "weights": weights_digest(folder, DISCRIMINATOR_FILE), "command": args.command_line, "steps": args.steps,
+        "fresh_steps": args.fresh_steps,
         "seconds": round(seconds, 1), "held_out_images": len(held_out), "before": before, "after": after})
     write_model_card(folder)
     return 0
+
+
+def learn_from_scratch(discriminator, optimiser, batches, steps: int) -> None:
+    """GAN training's discriminator step against a frozen G, ``steps`` times, in train mode (batch norm learns its
+    statistics from separate real and fake batches, as in GAN training); a model with an auxiliary classifier also
+    learns the real images' labels. Leaves D in eval mode."""
+    discriminator.train()
+    for step in range(steps):
+        real, labels, fake = batches()
+        if labels is None:
+            real_logits, class_logits = discriminator(real), None
+        else:
+            real_logits, class_logits = discriminator(real, labels, with_classes=True)
+        fake_logits = scores(discriminator, fake, labels)
+        loss = (F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+                + F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits)))
+        if class_logits is not None:
+            loss = loss + F.cross_entropy(class_logits, labels)
+        optimiser.zero_grad()
+        loss.backward()
+        optimiser.step()
+        if step % 200 == 0:
+            log.info("fresh step %d: loss %.4f", step, loss.item())
+    discriminator.eval()
