@@ -9,11 +9,12 @@ import logging
 import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-try:  # glibc, before torch and gradio allocate: blocks over 256 KB (images, activations) are mapped on their own and
+try:  # glibc, before torch and gradio allocate: blocks over 4 MB (large activations) are mapped on their own and
     # unmapped when freed, and threads share at most 2 arenas; else freed memory stays stranded in malloc's heaps and
-    # resident memory creeps up under sustained traffic (bench/load.py). Nothing to do without glibc.
+    # resident memory creeps up under sustained traffic (bench/load.py). A lower threshold (256 KB) kept memory as
+    # flat but cost /superres 0.35 s of page faults on freshly mapped activations. Nothing to do without glibc.
     _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    _libc.mallopt(-3, 256 * 1024)  # M_MMAP_THRESHOLD
+    _libc.mallopt(-3, 4 << 20)  # M_MMAP_THRESHOLD
     _libc.mallopt(-8, 2)  # M_ARENA_MAX
 except (OSError, AttributeError):
     pass

@@ -114,9 +114,10 @@ def test_bad_inputs_get_a_clear_value_error(image, keywords, message):
 
 
 def test_icnr_makes_the_untrained_subpixel_stage_a_nearest_neighbour_upsampling():
-    stage = SubPixelUpsample(8).eval()
+    stage = SubPixelUpsample(8, 4).eval()
     with torch.no_grad():
         output = stage(torch.randn(1, 8, 5, 5))
+    assert output.shape == (1, 4, 10, 10)
     cells = [output[..., i::2, j::2] for i in range(2) for j in range(2)]
     assert all(torch.equal(cells[0], cell) for cell in cells[1:])
 
@@ -203,6 +204,36 @@ def test_init_from_keeps_the_architecture_and_refuses_a_contradicting_flag(tmp_p
     assert main(["srgan", "--out", str(tmp_path / "gan"), "--dry-run", "--init-from", str(tmp_path / "psnr"),
                  "--blocks", "16"]) == 2
     assert "--blocks 16: --init-from" in capsys.readouterr().err
+
+
+def test_a_narrower_upsampler_distils_the_teacher_on_its_frozen_trunk(tmp_path):
+    torch.manual_seed(0)
+    config = tiny_config(width=16, blocks=2, image_size=32)
+    save_checkpoint(tmp_path / "teacher", "srgan", config, SRResNet(config))
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    for index, photo in enumerate(random_photos(count=3, seed=3).photos):
+        Image.fromarray(photo.permute(1, 2, 0).numpy()).save(photos / f"p{index}.png")
+    teacher = str(tmp_path / "teacher")
+    run = ["srgan", "--data", str(photos), "--crop-size", "32", "--batch-size", "8", "--epochs", "1",
+           "--adversarial-weight", "0", "--init-from", teacher, "--teacher", teacher, "--upsample-width", "8",
+           "--freeze-trunk", "--lr", "1e-2", "--quiet"]
+    assert main([*run, "--crops-per-epoch", "8", "--max-steps", "1", "--out", str(tmp_path / "start")]) == 0
+    assert main([*run, "--crops-per-epoch", "960", "--out", str(tmp_path / "student")]) == 0
+    models = {name: gan_demo.load(str(tmp_path / name)) for name in ("teacher", "start", "student")}
+    student = models["student"].module
+    assert student.config.upsample_width == 8 and student.tail.in_channels == 8
+    for part in ("head", "trunk"):
+        for mine, theirs in zip(getattr(student, part).state_dict().values(),
+                                getattr(models["teacher"].module, part).state_dict().values()):
+            assert torch.equal(mine, theirs)
+    small = random_photos(count=1, seed=4).photos[:1].float().div(127.5).sub(1)[:, :, :12, :12]
+    target = models["teacher"].upscale_tensor(small)
+    distance = {name: (models[name].upscale_tensor(small) - target).abs().mean().item()
+                for name in ("start", "student")}
+    assert distance["student"] < 0.5 * distance["start"]
+    card = (tmp_path / "student" / "README.md").read_text()
+    assert "knowledge distillation" in card and "starting weights and teacher" in card
 
 
 def test_vgg19_content_without_the_weights_is_a_usage_error(monkeypatch):

@@ -36,12 +36,15 @@ class SRGANConfig:
     batch_norm: bool = False  # the paper's batch norm in the residual blocks
     image_size: int = 96  # the high-resolution crop size it was trained at (any input size works)
     disc_width: int = 64  # channels of the discriminator's first convolution
+    upsample_width: int = 0  # channels of the x2 stages and the tail; 0: the trunk's width (the paper's)
 
     def __post_init__(self):
         if self.scale < 2 or self.scale & (self.scale - 1):
             raise ValueError(f"scale must be a power of two (2, 4, 8, ...), got {self.scale}")
         if self.blocks < 1 or self.width < 1:
             raise ValueError(f"blocks and width must be positive, got {self.blocks} and {self.width}")
+        if self.upsample_width < 0:
+            raise ValueError(f"upsample_width must be 0 (the trunk's width) or positive, got {self.upsample_width}")
         if self.image_size % self.scale:
             raise ValueError(f"image_size {self.image_size} is not a multiple of the scale {self.scale}")
 
@@ -58,13 +61,13 @@ class ResidualBlock(nn.Module):
 
 
 class SubPixelUpsample(nn.Module):
-    """x2: a convolution to 4x the channels, PixelShuffle, PReLU; ICNR-initialised."""
+    """x2: a convolution to 4x the output channels, PixelShuffle, PReLU; ICNR-initialised."""
 
-    def __init__(self, width: int):
+    def __init__(self, in_width: int, out_width: int):
         super().__init__()
-        self.conv = nn.Conv2d(width, width * 4, 3, padding=1)
+        self.conv = nn.Conv2d(in_width, out_width * 4, 3, padding=1)
         self.shuffle = nn.PixelShuffle(2)
-        self.act = nn.PReLU(width)
+        self.act = nn.PReLU(out_width)
         icnr_(self.conv.weight, factor=2)
         nn.init.zeros_(self.conv.bias)
 
@@ -97,8 +100,11 @@ class SRResNet(nn.Module):
         trunk_norm = nn.BatchNorm2d(w) if config.batch_norm else nn.Identity()
         self.trunk = nn.Sequential(*[ResidualBlock(w, config.batch_norm) for _ in range(config.blocks)],
                                    nn.Conv2d(w, w, 3, padding=1), trunk_norm)
-        self.upsample = nn.Sequential(*[SubPixelUpsample(w) for _ in range(int(math.log2(config.scale)))])
-        self.tail = nn.Conv2d(w, c, 9, padding=4)
+        upsample_width = config.upsample_width or w
+        stages = int(math.log2(config.scale))
+        self.upsample = nn.Sequential(*[SubPixelUpsample(w if index == 0 else upsample_width, upsample_width)
+                                        for index in range(stages)])
+        self.tail = nn.Conv2d(upsample_width, c, 9, padding=4)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """(N, C, h, w) in [-1, 1] -> (N, C, scale*h, scale*w), roughly in [-1, 1] (not clamped: the loss sees
@@ -167,12 +173,17 @@ def objective(options: dict) -> str:
     """What trained it: the content loss alone (the PSNR model), or content + adversarial, and any interpolation."""
     content = {"l1": "L1 pixel loss", "vgg19": "VGG19 feature loss (relu5_4, torchvision's ImageNet weights)"}
     text = content.get(options.get("content", "l1"), options.get("content", "l1"))
+    if options.get("teacher"):
+        text += (f" to the output of the teacher model {options['teacher']} (knowledge distillation: the truth is "
+                 "not in the loss)")
+        if options.get("freeze_trunk"):
+            text += f", only the upsampler trained (the trunk frozen as {options.get('init_from')} left it)"
     weight = options.get("adversarial_weight", 0.0)
     if weight:
         text = f"{text} + adversarial loss × {weight:g} (Ledig et al. 2017)"
         if options.get("init_from"):
             text += f", starting from the PSNR model {options['init_from']}"
-    else:
+    elif not options.get("teacher"):
         text += " alone (the PSNR-oriented SRResNet; no discriminator trained)"
     interpolation = options.get("interpolation")
     if interpolation:

@@ -9,6 +9,11 @@ PSNR-oriented SRResNet by the content loss alone (no D); ``--init-from`` that ru
 trains the GAN model from it; ``python -m train.tools.srgan_metrics sr-interpolate`` blends their weights to choose
 between PSNR and sharpness. The paper's content loss compares VGG19 features (``--content vgg19``, torchvision's
 ImageNet weights, downloaded once); offline ``--content l1`` compares pixels.
+
+A cheaper architecture can then learn to draw what a trained model draws (knowledge distillation): ``--teacher``
+makes that model's output, not the truth, the content loss's target, ``--init-from`` it with a narrower
+``--upsample-width`` carries over its trunk (the upsampler starts anew), and ``--freeze-trunk`` trains only the
+upsampler, whose layers at 2x and 4x the input's resolution cost the most at inference.
 """
 from __future__ import annotations
 
@@ -25,7 +30,7 @@ from gan_demo.kinds.srgan import SPEC as SRGAN
 
 from ..data.photos import CROPS_PER_EPOCH, bicubic_downscale, crop_batch, load_photos
 from ..errors import UsageError
-from ..run_files import lineage
+from ..run_files import distinct_stages, lineage
 from .base import Phase, Task, to_unit_range
 
 CONTENT_LOSSES = ("l1", "vgg19")
@@ -41,7 +46,7 @@ class SRGANTask(Task):
     defaults = {"epochs": 6, "batch_size": 16, "lr": 2e-4}
 
     def __init__(self, config, generator: nn.Module, discriminator: nn.Module | None, content: str = "l1",
-                 adversarial_weight: float = 1e-3):
+                 adversarial_weight: float = 1e-3, teacher: nn.Module | None = None):
         if content not in CONTENT_LOSSES:
             raise ValueError(f"content loss must be one of {CONTENT_LOSSES}")
         if adversarial_weight > 0 and discriminator is None:
@@ -50,6 +55,7 @@ class SRGANTask(Task):
         super().__init__(config, networks)
         self.content, self.adversarial_weight = content, adversarial_weight
         self.vgg = vgg19_features() if content == "vgg19" else None
+        self.teacher = None if teacher is None else teacher.eval().requires_grad_(False)
         self.fixed: tuple[torch.Tensor, torch.Tensor] | None = None
 
     # ---- the command line -------------------------------------------------------------------------------------
@@ -65,13 +71,21 @@ class SRGANTask(Task):
         parser.add_argument("--adversarial-weight", type=float, default=1e-3,
                             help="weight of the adversarial loss (0: the PSNR model, no discriminator trained)")
         parser.add_argument("--init-from", type=Path, metavar="RUN_FOLDER",
-                            help="start G from a trained srgan folder (its architecture is kept)")
+                            help="start G from a trained srgan folder (its architecture is kept; with another "
+                                 "--upsample-width, only its trunk)")
+        parser.add_argument("--teacher", type=Path, metavar="RUN_FOLDER",
+                            help="distil: the content loss compares G's output with this trained srgan model's, "
+                                 "not with the truth")
+        parser.add_argument("--freeze-trunk", action="store_true",
+                            help="train only the upsampler and the tail (with --init-from: refit them to its trunk)")
         architecture = parser.add_argument_group("architecture (default: --init-from's, else the SRResNet paper's)")
         architecture.add_argument("--scale", type=int, choices=(2, 4, 8), default=None, help="default 4")
         architecture.add_argument("--width", type=int, default=None, help="residual trunk channels (default 64)")
         architecture.add_argument("--blocks", type=int, default=None, help="residual blocks (default 16)")
         architecture.add_argument("--batch-norm", action=argparse.BooleanOptionalAction, default=None,
                                   help="the paper's batch norm in the residual blocks (default off, as ESRGAN)")
+        architecture.add_argument("--upsample-width", type=int, default=None,
+                                  help="channels of the x2 stages and the tail (default: the trunk's)")
         parser.add_argument("--disc-width", type=int, default=None, help="channels of D's first layer (default 64)")
 
     @classmethod
@@ -82,6 +96,10 @@ class SRGANTask(Task):
             named = [flag for flag, value in (("--lr-d", args.lr_d), ("--disc-width", args.disc_width)) if value]
             if named:
                 raise UsageError(f"{' and '.join(named)} with --adversarial-weight 0: no discriminator is trained")
+        if args.freeze_trunk and not args.init_from:
+            raise UsageError("--freeze-trunk needs --init-from: an untrained trunk would stay random")
+        if args.teacher is not None:
+            check_srgan_folder(args.teacher, "--teacher")
         if args.crops_per_epoch < args.batch_size:
             raise UsageError(f"--crops-per-epoch {args.crops_per_epoch} is less than one batch of {args.batch_size}")
         resolve_architecture(args)
@@ -97,7 +115,9 @@ class SRGANTask(Task):
         return {"betas": (0.9, 0.999),
                 "extra": {"data": args.data, "crop_size": args.crop_size, "content": args.content,
                           "adversarial_weight": args.adversarial_weight,
-                          "init_from": str(args.init_from) if args.init_from else None}}
+                          "init_from": str(args.init_from) if args.init_from else None,
+                          "teacher": str(args.teacher) if args.teacher else None,
+                          "freeze_trunk": args.freeze_trunk}}
 
     @classmethod
     def load_data(cls, args: argparse.Namespace):
@@ -106,15 +126,31 @@ class SRGANTask(Task):
     @classmethod
     def from_args(cls, args: argparse.Namespace, data) -> "SRGANTask":
         config = SRGAN.config_class(channels=3, scale=args.scale, width=args.width, blocks=args.blocks,
-                                    batch_norm=args.batch_norm, image_size=args.crop_size, disc_width=args.disc_width)
+                                    batch_norm=args.batch_norm, image_size=args.crop_size, disc_width=args.disc_width,
+                                    upsample_width=args.upsample_width)
         generator = SRGAN.generator_class(config)
         earlier_stages = []
         if args.init_from:
             payload, trained = load_generator(args.init_from)
-            generator.load_state_dict(trained.state_dict())
+            same_upsampler = upsampler_width(trained.config) == upsampler_width(config)
+            for part in ("head", "trunk", "upsample", "tail") if same_upsampler else ("head", "trunk"):
+                getattr(generator, part).load_state_dict(getattr(trained, part).state_dict())
             earlier_stages = lineage(payload, "starting weights")
+        if args.freeze_trunk:
+            generator.head.requires_grad_(False)
+            generator.trunk.requires_grad_(False)
+        teacher = None
+        if args.teacher:
+            payload, teacher = load_generator(args.teacher)
+            if teacher.config.scale != config.scale:
+                raise UsageError(f"--teacher {args.teacher} upscales {teacher.config.scale}x, not {config.scale}x")
+            if args.init_from and Path(args.teacher).resolve() == Path(args.init_from).resolve():
+                earlier_stages[-1]["role"] = "starting weights and teacher"
+            else:
+                earlier_stages = distinct_stages(earlier_stages + lineage(payload, "teacher"))
         discriminator = SRGAN.discriminator_class(config) if args.adversarial_weight > 0 else None
-        task = cls(config, generator, discriminator, content=args.content, adversarial_weight=args.adversarial_weight)
+        task = cls(config, generator, discriminator, content=args.content, adversarial_weight=args.adversarial_weight,
+                   teacher=teacher)
         task.earlier_stages = earlier_stages
         return task
 
@@ -135,7 +171,12 @@ class SRGANTask(Task):
 
     def make_batch(self, data, indices: torch.Tensor) -> dict:
         truth = to_unit_range(crop_batch(data, len(indices), self.config.image_size))
-        return {"small": bicubic_downscale(truth, self.config.scale), "truth": truth}
+        small = bicubic_downscale(truth, self.config.scale)
+        batch = {"small": small, "truth": truth}
+        if self.teacher is not None:
+            with torch.no_grad():
+                batch["target"] = self.teacher.to(small.device).infer(small).float().clamp(-1, 1)
+        return batch
 
     def upscaled(self, batch: dict) -> torch.Tensor:
         """G's output for the batch, computed once for the D and the G phase."""
@@ -157,8 +198,9 @@ class SRGANTask(Task):
 
     def generator_loss(self, batch: dict) -> tuple[torch.Tensor, dict]:
         fake, truth = self.upscaled(batch), batch["truth"]
+        target = batch.get("target", truth)
         error = (fake.float() - truth).abs()
-        loss = error.mean() if self.content == "l1" else self.vgg_loss(fake, truth)
+        loss = (fake.float() - target).abs().mean() if self.content == "l1" else self.vgg_loss(fake, target)
         if self.adversarial_weight > 0:
             logits = self.networks["D"](fake)
             loss = loss + self.adversarial_weight * F.binary_cross_entropy_with_logits(logits,
@@ -190,23 +232,35 @@ class SRGANTask(Task):
 
 
 def resolve_architecture(args: argparse.Namespace) -> None:
-    """Fill the architecture flags from --init-from's config (a flag that contradicts it is a UsageError), else
-    from the paper's defaults."""
+    """Fill the architecture flags from --init-from's config (a flag that contradicts it is a UsageError; the
+    upsampler's width may differ), else from the paper's defaults."""
     if args.init_from is None:
-        for key, default in ARCHITECTURE.items():
+        for key, default in {**ARCHITECTURE, "upsample_width": 0}.items():
             if getattr(args, key) is None:
                 setattr(args, key, default)
         return
-    if not Path(args.init_from).is_dir():
-        raise UsageError(f"--init-from {args.init_from}: no such run folder")
-    payload = read_config(args.init_from)
-    if payload["kind"] != SRGAN.name:
-        raise UsageError(f"--init-from {args.init_from}: a {payload['kind']} checkpoint, not an srgan one")
+    payload = check_srgan_folder(args.init_from, "--init-from")
+    if args.upsample_width is None:
+        args.upsample_width = payload["model"].get("upsample_width", 0)
     for key in ARCHITECTURE:
         saved, given = payload["model"][key], getattr(args, key)
         if given is not None and given != saved:
             raise UsageError(f"--{key.replace('_', '-')} {given}: --init-from {args.init_from} has {saved}")
         setattr(args, key, saved)
+
+
+def check_srgan_folder(folder: Path, flag: str) -> dict:
+    """The config of a trained srgan run folder; a UsageError naming ``flag`` for anything else."""
+    if not Path(folder).is_dir():
+        raise UsageError(f"{flag} {folder}: no such run folder")
+    payload = read_config(folder)
+    if payload["kind"] != SRGAN.name:
+        raise UsageError(f"{flag} {folder}: a {payload['kind']} checkpoint, not an srgan one")
+    return payload
+
+
+def upsampler_width(config) -> int:
+    return config.upsample_width or config.width
 
 
 @functools.lru_cache(maxsize=1)

@@ -1,0 +1,78 @@
+"""Seconds per 4x upscale by two or more super-resolution models, in one run, and how far their outputs differ.
+
+Each model upscales the same photo (scikit-image's astronaut, resized) by turns, round after round, so a busy
+machine slows all alike; the claim is the first model's time over each other's, round by round (median and
+spread printed). Made to compare ``photo-srgan`` with its distilled, narrower-upsampler student: the outputs are
+compared too, as PSNR of each model's output against the first model's (luma, 4 px border cropped). With
+``--http CALLS``, ``/superres`` is also called through the running app (``python app.py``, shipped names only) with
+each model by turns, on the 128 px photo the latency bench uses, and its p50 / p95 printed.
+Usage: python -m bench.superres_models [--models photo-srgan photo-srgan-fast] [--rounds 5] [--sizes 128 256]
+                                       [--http 30]"""
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+import torch
+from PIL import Image
+from skimage import data
+
+import gan_demo
+from train.tools.srgan_metrics import psnr_y
+
+from .http_calls import bench_photo, call, percentile, running_app, upload
+from .superres_speed import seconds, vector_extensions
+from .toy_speed import cpu_model, spread
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--models", nargs="+", default=["photo-srgan"], help="shipped names or run folders")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256], help="input sides in pixels")
+    parser.add_argument("--http", type=int, default=0, metavar="CALLS", help="also time /superres through the app")
+    args = parser.parse_args()
+    threads = torch.get_num_threads()
+    print(f"CPU: {cpu_model()} ({vector_extensions()}); torch {torch.__version__}, {threads} threads")
+    models = {name: gan_demo.load(name) for name in args.models}
+    for model in models.values():
+        model.warm_up()
+    astronaut = Image.fromarray(data.astronaut())
+    photos = {size: astronaut.resize((size, size), Image.Resampling.BICUBIC) for size in args.sizes}
+    times = {(name, size): [] for size in photos for name in models}
+    for _ in range(args.rounds):
+        for size, photo in photos.items():
+            for name, model in models.items():
+                times[name, size].append(seconds(model, photo, threads))
+    first = args.models[0]
+    print(f"seconds per upscale over {args.rounds} rounds, by turns; {first}'s time over each one's, round by round")
+    for size, photo in photos.items():
+        reference = np.asarray(models[first].upscale(photo))
+        for name, model in models.items():
+            ratios = [a / b for a, b in zip(times[first, size], times[name, size])]
+            agreement = psnr_y(np.asarray(model.upscale(photo)), reference, 4) if name != first else float("inf")
+            print(f"{size:>4} px {name:<36} {spread(times[name, size], 3):<28} speed-up {spread(ratios, 2)}; "
+                  f"PSNR vs {first}: {agreement:.1f} dB")
+    if args.http:
+        http_latency(args.models, args.http)
+
+
+def http_latency(names: list[str], calls: int) -> None:
+    """p50 / p95 of ``/superres`` per model over ``calls`` calls each, the models taking turns."""
+    with running_app() as app:
+        photo = upload(app.url, bench_photo(), "photo.png")
+        times: dict[str, list[float]] = {name: [] for name in names}
+        for round_index in range(calls + 3):  # three rounds of warm-up
+            for name in names:
+                ok, output, elapsed = call(app.url, "superres", [name, photo])
+                if not ok:
+                    raise SystemExit(f"/superres with {name} failed: {output}")
+                if round_index >= 3:
+                    times[name].append(elapsed)
+        for name, values in times.items():
+            print(f"/superres, 128 px photo, {name:<20} HTTP p50 {percentile(values, 50) * 1e3:.0f} ms, "
+                  f"p95 {percentile(values, 95) * 1e3:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
