@@ -190,6 +190,8 @@ def test_the_chosen_blend_is_the_largest_alpha_that_keeps_psnr_and_stays_below_t
     (["--adversarial-weight", "0", "--lr-d", "1e-4"], "no discriminator is trained"),
     (["--crop-size", "30"], "multiple of the scale"),
     (["--init-from", "nowhere"], "no such run folder"),
+    (["--teacher", "nowhere"], "--teacher nowhere: no such run folder"),
+    (["--freeze-trunk"], "--freeze-trunk needs --init-from"),
 ])
 def test_bad_training_flags_get_one_clear_line(tmp_path, capsys, argv, message):
     assert main(["srgan", "--out", str(tmp_path / "run"), "--dry-run", *argv]) == 2
