@@ -104,8 +104,8 @@ def render_model_card(name: str, config: dict, folder: Path | None = None) -> st
             f"samples (seed {directions['seed']}); shares of the first layer's variance: {shares}."]
     detective = config.get("detective")
     if detective:
-        origin = (f"Trained after GAN training, G frozen: {detective['fresh_steps']} steps from scratch against G's "
-                  "samples (the run saved no discriminator), then fine-tuned" if detective.get("fresh_steps") else
+        origin = (f"A new discriminator, trained after GAN training with G frozen: {detective['fresh_steps']} steps "
+                  "from scratch against G's samples, then fine-tuned" if detective.get("fresh_steps") else
                   "Fine-tuned after GAN training, G frozen,")
         lines += ["", "## Discriminator (the detective)", ""] + stale(detective, DISCRIMINATOR_FILE) + [
             f"{origin} against blank images and static: "
