@@ -48,6 +48,11 @@ class SRGANConfig:
         if self.image_size % self.scale:
             raise ValueError(f"image_size {self.image_size} is not a multiple of the scale {self.scale}")
 
+    @property
+    def upsampler_channels(self) -> int:
+        """The channels the x2 stages and the tail really have (``upsample_width``, or the trunk's when 0)."""
+        return self.upsample_width or self.width
+
 
 class ResidualBlock(nn.Module):
     def __init__(self, width: int, batch_norm: bool):
@@ -100,11 +105,10 @@ class SRResNet(nn.Module):
         trunk_norm = nn.BatchNorm2d(w) if config.batch_norm else nn.Identity()
         self.trunk = nn.Sequential(*[ResidualBlock(w, config.batch_norm) for _ in range(config.blocks)],
                                    nn.Conv2d(w, w, 3, padding=1), trunk_norm)
-        upsample_width = config.upsample_width or w
+        u = config.upsampler_channels
         stages = int(math.log2(config.scale))
-        self.upsample = nn.Sequential(*[SubPixelUpsample(w if index == 0 else upsample_width, upsample_width)
-                                        for index in range(stages)])
-        self.tail = nn.Conv2d(upsample_width, c, 9, padding=4)
+        self.upsample = nn.Sequential(*[SubPixelUpsample(w if index == 0 else u, u) for index in range(stages)])
+        self.tail = nn.Conv2d(u, c, 9, padding=4)
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """(N, C, h, w) in [-1, 1] -> (N, C, scale*h, scale*w), roughly in [-1, 1] (not clamped: the loss sees

@@ -132,7 +132,7 @@ class SRGANTask(Task):
         earlier_stages = []
         if args.init_from:
             payload, trained = load_generator(args.init_from)
-            same_upsampler = upsampler_width(trained.config) == upsampler_width(config)
+            same_upsampler = trained.config.upsampler_channels == config.upsampler_channels
             for part in ("head", "trunk", "upsample", "tail") if same_upsampler else ("head", "trunk"):
                 getattr(generator, part).load_state_dict(getattr(trained, part).state_dict())
             earlier_stages = lineage(payload, "starting weights")
@@ -257,10 +257,6 @@ def check_srgan_folder(folder: Path, flag: str) -> dict:
     if payload["kind"] != SRGAN.name:
         raise UsageError(f"{flag} {folder}: a {payload['kind']} checkpoint, not an srgan one")
     return payload
-
-
-def upsampler_width(config) -> int:
-    return config.upsample_width or config.width
 
 
 @functools.lru_cache(maxsize=1)
