@@ -93,9 +93,21 @@ def upload(url: str, image, name: str = "image.png", timeout: float = 60) -> dic
     return {"path": path, "meta": {"_type": "gradio.FileData"}}
 
 
+def marked(image, variant: int, bits: int = 20):
+    """``image`` with the ``bits`` low bits of ``variant`` written into its bottom row (a set bit flips the lowest
+    bit of that pixel's values), so each variant is a different file, as distinct users' uploads are."""
+    image = image.copy()
+    for bit in range(bits):
+        if variant >> bit & 1:
+            xy = (bit, image.height - 1)
+            pixel = image.getpixel(xy)
+            image.putpixel(xy, pixel ^ 1 if isinstance(pixel, int) else tuple(value ^ 1 for value in pixel))
+    return image
+
+
 def sketch_image(variant: int = 0):
     """A 512 px test drawing (a face); each ``variant`` (up to 2**20) is a different file: it moves the mouth and
-    writes its bits as off-white pixels along the bottom edge, as distinct users' drawings are distinct files."""
+    marks its bits along the bottom edge."""
     from PIL import Image, ImageDraw
 
     image = Image.new("RGB", (512, 512), "white")
@@ -103,10 +115,7 @@ def sketch_image(variant: int = 0):
     pen.ellipse((100, 100, 400, 400), outline="black", width=8)
     shift = variant % 40
     pen.arc((180, 200 + shift, 330, 330 + shift), 20, 160, fill="black", width=8)
-    for bit in range(20):
-        if variant >> bit & 1:
-            image.putpixel((bit, 511), (255, 255, 254))
-    return image
+    return marked(image, variant)
 
 
 def sketch_payload(url: str, variant: int = 0) -> dict:

@@ -5,9 +5,10 @@ The server runs in its own process with its own TMPDIR, so Gradio's temp/cache f
 TMPDIR/gradio) and the app's GIF folder (TMPDIR/gan_playground_gifs) hold only this run's files. After a warm-up
 of 100 requests come rounds of 1,000 mixed requests from 50 concurrent clients until at least 5,000 requests;
 after each round: requests so far, failures, p50 / p95, the server's resident memory (children included), and the
-files in the two folders. The mix has every endpoint kind with a new seed per request, uploads (/realness with an
-image, /pix2pix_translate with a sketch; every upload a different file, as different users' are) and file
-outputs (PNG images, the GIFs of /interpolate and /interpolate_labels).
+files in the two folders. The mix has every endpoint with a new seed per request, uploads (/realness with an image,
+/pix2pix_translate with a sketch, /cyclegan_translate with an emoji, /superres with a 128 px photo; every upload a
+different file, as different users' are) and file outputs (PNG images, the GIFs of /interpolate and
+/interpolate_labels).
 
 Usage: python -m bench.load [--clients 50 --round 1000 --total 5000 --warm-up 100]
        python -m bench.load --total 10000   # long enough to see cached files deleted at 5 minutes of age
@@ -22,10 +23,21 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .http_calls import ROOT, call, percentile, running_app, sketch_payload, upload
+from .http_calls import (
+    ROOT,
+    bench_emoji,
+    bench_photo,
+    call,
+    marked,
+    percentile,
+    running_app,
+    sketch_payload,
+    upload,
+)
 
 KINDS = ("dcgan_sample", "dcgan_latent", "interpolate", "realness", "cgan_sample", "cgan_grid",
-         "interpolate_labels", "pix2pix_translate")
+         "interpolate_labels", "pix2pix_translate", "infogan_sample", "style_mix", "cyclegan_translate", "superres")
+MODEL_KINDS = ("dcgan", "cgan", "pix2pix", "infogan", "stylegan", "cyclegan", "srgan")
 
 
 def judged_image(n: int):
@@ -34,22 +46,19 @@ def judged_image(n: int):
 
     image = Image.new("L", (64, 64), 255)
     ImageDraw.Draw(image).line((20, 12, 44, 12, 28, 52), fill=0, width=5)
-    for bit in range(16):
-        if n >> bit & 1:
-            image.putpixel((bit, 63), 254)
-    return image
+    return marked(image, n, bits=16)
 
 
 @functools.cache
-def first_models() -> tuple[str, str, str]:
+def first_models() -> tuple[str, ...]:
     import gan_demo
 
-    return tuple(gan_demo.list_models(kind)[0] for kind in ("dcgan", "cgan", "pix2pix"))
+    return tuple(gan_demo.list_models(kind)[0] for kind in MODEL_KINDS)
 
 
 def request(url: str, n: int) -> tuple[str, list]:
     """Request number ``n`` of the mix: its endpoint and arguments (uploading its file first, if it has one)."""
-    dcgan, cgan, pix2pix = first_models()
+    dcgan, cgan, pix2pix, infogan, stylegan, cyclegan, srgan = first_models()
     seed, kind = n, KINDS[n % len(KINDS)]
     arguments = {
         "dcgan_sample": lambda: [dcgan, seed, 1.0],
@@ -60,6 +69,10 @@ def request(url: str, n: int) -> tuple[str, list]:
         "cgan_grid": lambda: [cgan, seed],
         "interpolate_labels": lambda: [cgan, "1", "7", seed, 8],
         "pix2pix_translate": lambda: [pix2pix, sketch_payload(url, n)],
+        "infogan_sample": lambda: [infogan, seed, n % 10, 0.5, -0.5],
+        "style_mix": lambda: [stylegan, seed, seed + 1, 0, 3, 1.0],
+        "cyclegan_translate": lambda: [cyclegan, upload(url, marked(bench_emoji(), n), "emoji.png"), "AtoB"],
+        "superres": lambda: [srgan, upload(url, marked(bench_photo(), n), "photo.png")],
     }[kind]
     return kind, arguments()
 

@@ -5,12 +5,16 @@ machine slows all alike; the claim is the first model's time over each other's, 
 spread printed). Made to compare ``photo-srgan`` with its distilled, narrower-upsampler student: the outputs are
 compared too, as PSNR of each model's output against the first model's (luma, 4 px border cropped). With
 ``--http CALLS``, ``/superres`` is also called through the running app (``python app.py``, shipped names only) with
-each model by turns, on the 128 px photo the latency bench uses, and its p50 / p95 printed.
+each model by turns, on the 128 px photo the latency bench uses, and its p50 / p95 printed; ``--against
+OLD/app.py`` serves another version of the app beside this one (e.g. a ``git worktree`` of an earlier commit) and
+alternates every call between the two servers, to measure a change to the serving path in one run.
 Usage: python -m bench.superres_models [--models photo-srgan photo-srgan-fast] [--rounds 5] [--sizes 128 256]
-                                       [--http 30]"""
+                                       [--http 30 [--against OLD/app.py]]"""
 from __future__ import annotations
 
 import argparse
+import contextlib
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -20,7 +24,7 @@ from skimage import data
 import gan_demo
 from train.tools.srgan_metrics import psnr_y
 
-from .http_calls import bench_photo, call, percentile, running_app, upload
+from .http_calls import ROOT, bench_photo, call, percentile, running_app, upload
 from .superres_speed import seconds, vector_extensions
 from .toy_speed import cpu_model, spread
 
@@ -31,6 +35,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--sizes", type=int, nargs="+", default=[128, 256], help="input sides in pixels")
     parser.add_argument("--http", type=int, default=0, metavar="CALLS", help="also time /superres through the app")
+    parser.add_argument("--against", type=Path, default=None, metavar="APP_PY",
+                        help="with --http: another app.py to serve beside this one, called by turns")
     args = parser.parse_args()
     threads = torch.get_num_threads()
     print(f"CPU: {cpu_model()} ({vector_extensions()}); torch {torch.__version__}, {threads} threads")
@@ -54,24 +60,26 @@ def main() -> None:
             print(f"{size:>4} px {name:<36} {spread(times[name, size], 3):<28} speed-up {spread(ratios, 2)}; "
                   f"PSNR vs {first}: {agreement:.1f} dB")
     if args.http:
-        http_latency(args.models, args.http)
+        scripts = [ROOT / "app.py", *([args.against] if args.against else [])]
+        http_latency(args.models, args.http, scripts)
 
 
-def http_latency(names: list[str], calls: int) -> None:
-    """p50 / p95 of ``/superres`` per model over ``calls`` calls each, the models taking turns."""
-    with running_app() as app:
-        photo = upload(app.url, bench_photo(), "photo.png")
-        times: dict[str, list[float]] = {name: [] for name in names}
+def http_latency(names: list[str], calls: int, scripts: list[Path]) -> None:
+    """p50 / p95 of ``/superres`` per model and server over ``calls`` calls each, taking turns."""
+    with contextlib.ExitStack() as stack:
+        apps = {script: stack.enter_context(running_app(script=script)) for script in scripts}
+        photos = {script: upload(app.url, bench_photo(), "photo.png") for script, app in apps.items()}
+        times: dict[tuple, list[float]] = {(name, script): [] for name in names for script in scripts}
         for round_index in range(calls + 3):  # three rounds of warm-up
-            for name in names:
-                ok, output, elapsed = call(app.url, "superres", [name, photo])
+            for name, script in times:
+                ok, output, elapsed = call(apps[script].url, "superres", [name, photos[script]])
                 if not ok:
-                    raise SystemExit(f"/superres with {name} failed: {output}")
+                    raise SystemExit(f"/superres with {name} ({script}) failed: {output}")
                 if round_index >= 3:
-                    times[name].append(elapsed)
-        for name, values in times.items():
-            print(f"/superres, 128 px photo, {name:<20} HTTP p50 {percentile(values, 50) * 1e3:.0f} ms, "
-                  f"p95 {percentile(values, 95) * 1e3:.0f} ms")
+                    times[name, script].append(elapsed)
+        for (name, script), values in times.items():
+            print(f"/superres, 128 px photo, {name:<20} {script!s:<28} HTTP p50 {percentile(values, 50) * 1e3:.0f} "
+                  f"ms, p95 {percentile(values, 95) * 1e3:.0f} ms")
 
 
 if __name__ == "__main__":

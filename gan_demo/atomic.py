@@ -8,22 +8,25 @@ import tempfile
 from pathlib import Path
 
 
-def write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, fsync it, then ``os.replace`` it into place."""
+def write_bytes(path: str | os.PathLike, data: bytes, durable: bool = True) -> None:
+    """Write to a temporary file beside ``path``, fsync it, then ``os.replace`` it into place. ``durable=False``
+    skips the fsyncs, for files that may be lost in a power cut but must never be read half-written (caches)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.chmod(tmp_name, 0o644)  # mkstemp's 0600 would hide checkpoints from other users
         os.replace(tmp_name, path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
-    _fsync_directory(path.parent)
+    if durable:
+        _fsync_directory(path.parent)
 
 
 def write_text(path: str | os.PathLike, text: str) -> None:

@@ -11,6 +11,7 @@ from ..images import as_pil
 from ..sketch import checked_image
 from . import common
 from .errors import number, user_errors
+from .png_files import png_file
 from .served import ServedModels
 
 VIEW = "superres"
@@ -44,7 +45,7 @@ def zoomed(image: Image.Image, x: float, y: float) -> Image.Image:
 
 def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     @user_errors
-    def superres(model_name: str, image: Image.Image) -> Image.Image:
+    def superres(model_name: str, image: Image.Image) -> str:
         """Upscale a photo 4x (width and height) with a super-resolution GAN.
 
         Args:
@@ -56,7 +57,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         model = served.get(model_name, VIEW)
         if image is None:
             raise ValueError("give a photo to upscale")
-        return model.upscale(fit_input(image)[0])
+        return png_file(model.upscale(fit_input(image)[0]), "upscaled")
 
     @user_errors
     def compare(model_name, image, x, y):
@@ -66,7 +67,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         picture, note = fit_input(image)
         size = (picture.width * model.scale, picture.height * model.scale)
         pair = (picture.resize(size, Image.Resampling.BICUBIC), model.upscale(picture))
-        return (*pair, *zoom(pair, x, y), note, pair)
+        return (png_file(pair[0], "bicubic"), png_file(pair[1], "upscaled"), *zoom(pair, x, y), note, pair)
 
     @user_errors
     def zoom(pair, x, y):
@@ -74,7 +75,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         if pair is None:
             return None, None
         x, y = number(x, "zoom x"), number(y, "zoom y")
-        return zoomed(pair[0], x, y), zoomed(pair[1], x, y)
+        return png_file(zoomed(pair[0], x, y), "bicubic-zoom"), png_file(zoomed(pair[1], x, y), "upscaled-zoom")
 
     names = served.names(VIEW)
     if not names:
