@@ -94,8 +94,9 @@ def upload(url: str, image, name: str = "image.png", timeout: float = 60) -> dic
 
 
 def marked(image, variant: int, bits: int = 20):
-    """``image`` with the ``bits`` low bits of ``variant`` written into its bottom row (a set bit flips the lowest
-    bit of that pixel's values), so each variant is a different file, as distinct users' uploads are."""
+    """``image`` (an 8-bit mode: L, RGB or RGBA; at least ``bits`` px wide) with the ``bits`` low bits of
+    ``variant`` written into its bottom row (a set bit flips the lowest bit of that pixel's values), so each variant
+    is a different file, as distinct users' uploads are."""
     image = image.copy()
     for bit in range(bits):
         if variant >> bit & 1:

@@ -5,7 +5,8 @@ The server runs in its own process with its own TMPDIR, so Gradio's temp/cache f
 TMPDIR/gradio) and the app's GIF folder (TMPDIR/gan_playground_gifs) hold only this run's files. After a warm-up
 of 100 requests come rounds of 1,000 mixed requests from 50 concurrent clients until at least 5,000 requests;
 after each round: requests so far, failures, p50 / p95, the server's resident memory (children included), and the
-files in the two folders. The mix has every endpoint with a new seed per request, uploads (/realness with an image,
+files in the two folders. The mix has an endpoint of every model kind (not /cgan_latent, /pix2pix_upload or
+/toy_gan) with a new seed and label per request, uploads (/realness with an image,
 /pix2pix_translate with a sketch, /cyclegan_translate with an emoji, /superres with a 128 px photo; every upload a
 different file, as different users' are) and file outputs (PNG images, the GIFs of /interpolate and
 /interpolate_labels).
@@ -59,17 +60,17 @@ def first_models() -> tuple[str, ...]:
 def request(url: str, n: int) -> tuple[str, list]:
     """Request number ``n`` of the mix: its endpoint and arguments (uploading its file first, if it has one)."""
     dcgan, cgan, pix2pix, infogan, stylegan, cyclegan, srgan = first_models()
-    seed, kind = n, KINDS[n % len(KINDS)]
+    seed, kind, label = n, KINDS[n % len(KINDS)], n // len(KINDS) % 10  # each kind's turns go through every label
     arguments = {
         "dcgan_sample": lambda: [dcgan, seed, 1.0],
         "dcgan_latent": lambda: [dcgan, seed, 0.9] + [0.5] * 8 + [0.0] * 8,
         "interpolate": lambda: [dcgan, seed, seed + 1, 8],
         "realness": lambda: [dcgan, upload(url, judged_image(n)), ""],
-        "cgan_sample": lambda: [cgan, str(n % 10), seed],
+        "cgan_sample": lambda: [cgan, str(label), seed],
         "cgan_grid": lambda: [cgan, seed],
         "interpolate_labels": lambda: [cgan, "1", "7", seed, 8],
         "pix2pix_translate": lambda: [pix2pix, sketch_payload(url, n)],
-        "infogan_sample": lambda: [infogan, seed, n % 10, 0.5, -0.5],
+        "infogan_sample": lambda: [infogan, seed, label, 0.5, -0.5],
         "style_mix": lambda: [stylegan, seed, seed + 1, 0, 3, 1.0],
         "cyclegan_translate": lambda: [cyclegan, upload(url, marked(bench_emoji(), n), "emoji.png"), "AtoB"],
         "superres": lambda: [srgan, upload(url, marked(bench_photo(), n), "photo.png")],

@@ -38,6 +38,8 @@ def main() -> None:
     parser.add_argument("--against", type=Path, default=None, metavar="APP_PY",
                         help="with --http: another app.py to serve beside this one, called by turns")
     args = parser.parse_args()
+    if args.against and not args.http:
+        parser.error("--against compares servers: give --http CALLS too")
     threads = torch.get_num_threads()
     print(f"CPU: {cpu_model()} ({vector_extensions()}); torch {torch.__version__}, {threads} threads")
     models = {name: gan_demo.load(name) for name in args.models}
@@ -60,7 +62,7 @@ def main() -> None:
             print(f"{size:>4} px {name:<36} {spread(times[name, size], 3):<28} speed-up {spread(ratios, 2)}; "
                   f"PSNR vs {first}: {agreement:.1f} dB")
     if args.http:
-        scripts = [ROOT / "app.py", *([args.against] if args.against else [])]
+        scripts = [ROOT / "app.py", *([args.against.resolve()] if args.against else [])]
         http_latency(args.models, args.http, scripts)
 
 
@@ -68,9 +70,10 @@ def http_latency(names: list[str], calls: int, scripts: list[Path]) -> None:
     """p50 / p95 of ``/superres`` per model and server over ``calls`` calls each, taking turns."""
     with contextlib.ExitStack() as stack:
         apps = {script: stack.enter_context(running_app(script=script)) for script in scripts}
-        photos = {script: upload(app.url, bench_photo(), "photo.png") for script, app in apps.items()}
         times: dict[tuple, list[float]] = {(name, script): [] for name in names for script in scripts}
         for round_index in range(calls + 3):  # three rounds of warm-up
+            # uploaded again each round: Gradio's cache clean-up deletes an upload about 5 minutes after it came
+            photos = {script: upload(app.url, bench_photo(), "photo.png") for script, app in apps.items()}
             for name, script in times:
                 ok, output, elapsed = call(apps[script].url, "superres", [name, photos[script]])
                 if not ok:

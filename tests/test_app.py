@@ -1,4 +1,5 @@
 """The app's HTTP API through the real Gradio client, against a launched server with the shipped models."""
+import io
 import re
 from pathlib import Path
 
@@ -302,9 +303,12 @@ def test_superres_returns_the_models_upscale_losslessly_and_reduces_huge_uploads
     name = first("srgan")
     photo = ROOT / "gan_demo" / "ui" / "examples" / "photos" / "coffee.png"
     with Image.open(photo) as image:
-        expected = np.asarray(gan_demo.load(name).upscale(image))
-    upscaled = read(client.predict(name, handle_file(str(photo)), api_name="/superres"))
-    assert np.array_equal(upscaled, expected)  # the fast PNG is still lossless, and nothing else is done to it
+        expected = gan_demo.load(name).upscale(image)
+    served = client.predict(name, handle_file(str(photo)), api_name="/superres")
+    assert np.array_equal(read(served), np.asarray(expected))  # lossless, and nothing else is done to it
+    fast_png = io.BytesIO()
+    expected.save(fast_png, format="PNG", compress_level=1)
+    assert Path(served).read_bytes() == fast_png.getvalue()  # the file png_files wrote, not encoded again by Gradio
     huge = odd_image(tmp_path, "huge.png", lambda: Image.new("RGB", (3000, 1500), "grey"))
     assert read(client.predict(name, handle_file(huge), api_name="/superres")).shape[:2] == (512, 1024)
 

@@ -57,7 +57,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         model = served.get(model_name, VIEW)
         if image is None:
             raise ValueError("give a photo to upscale")
-        return png_file(model.upscale(fit_input(image)[0]), "upscaled")
+        return png_file(model.upscale(fit_input(image)[0]), upscaled.GRADIO_CACHE, "upscaled")
 
     @user_errors
     def compare(model_name, image, x, y):
@@ -67,7 +67,10 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         picture, note = fit_input(image)
         size = (picture.width * model.scale, picture.height * model.scale)
         pair = (picture.resize(size, Image.Resampling.BICUBIC), model.upscale(picture))
-        return (png_file(pair[0], "bicubic"), png_file(pair[1], "upscaled"), *zoom(pair, x, y), note, pair)
+        zooms = zoom(pair, x, y)  # first: it checks x and y, and a file written before a refusal would never be served
+        shown_pair = (png_file(pair[0], bicubic.GRADIO_CACHE, "bicubic"),
+                      png_file(pair[1], upscaled.GRADIO_CACHE, "upscaled"))
+        return (*shown_pair, *zooms, note, pair)
 
     @user_errors
     def zoom(pair, x, y):
@@ -75,7 +78,8 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         if pair is None:
             return None, None
         x, y = number(x, "zoom x"), number(y, "zoom y")
-        return png_file(zoomed(pair[0], x, y), "bicubic-zoom"), png_file(zoomed(pair[1], x, y), "upscaled-zoom")
+        return (png_file(zoomed(pair[0], x, y), bicubic_zoom.GRADIO_CACHE, "bicubic-zoom"),
+                png_file(zoomed(pair[1], x, y), upscaled_zoom.GRADIO_CACHE, "upscaled-zoom"))
 
     names = served.names(VIEW)
     if not names:
