@@ -6,9 +6,14 @@ neighbour; the fewest tiles that do so, all of one size, evenly spaced, so no wo
 nearest a tile's cut edge (which saw zero padding instead of the image) are dropped, and neighbouring outputs
 cross-fade linearly in the middle of the shared band, so no seam shows. The weights are separable, so the blend is
 done a row of tiles at a time: only one row's band of floats is held beside the uint8 result.
+
+``interpolated`` blends two models of one architecture weight by weight (ESRGAN's network interpolation), so a
+user can choose between a faithful, smooth PSNR model and a GAN model's invented texture.
 """
 from __future__ import annotations
 
+import copy
+import math
 from pathlib import Path
 
 import numpy as np
@@ -94,6 +99,34 @@ class SuperResolver:
     def to(self, device) -> "SuperResolver":
         self.module.to(device)
         return self
+
+
+def same_layout(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
+    """Whether two state dicts hold the same tensors by name and shape (one architecture)."""
+    return a.keys() == b.keys() and all(value.shape == b[key].shape for key, value in a.items())
+
+
+def blended_weights(psnr: dict[str, torch.Tensor], gan: dict[str, torch.Tensor],
+                    alpha: float) -> dict[str, torch.Tensor]:
+    """ESRGAN's network interpolation (Wang et al. 2018) of two state dicts: (1 - alpha) psnr + alpha gan, in the
+    PSNR model's dtypes. Only one architecture blends (sensibly, a GAN model fine-tuned from the PSNR model): a
+    ValueError otherwise."""
+    if not same_layout(psnr, gan):
+        raise ValueError("the two models have different architectures: only a GAN model trained from the PSNR model "
+                         "(--init-from) can be interpolated with it")
+    return {key: torch.lerp(value.float(), gan[key].float(), alpha).to(value.dtype) if value.is_floating_point()
+            else gan[key] for key, value in psnr.items()}
+
+
+def interpolated(psnr: SuperResolver, gan: SuperResolver, alpha: float) -> SuperResolver:
+    """A model between two of one architecture: alpha 0 is ``psnr`` (faithful and smooth), 1 is ``gan`` (invented
+    texture); between them a balance of fidelity and sharpness, chosen by eye (see ``blended_weights``)."""
+    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not (math.isfinite(alpha) and 0 <= alpha <= 1):
+        raise ValueError(f"the blend must be a number from 0 (the PSNR model) to 1 (the GAN model), got {alpha!r}")
+    module = copy.deepcopy(gan.module)
+    module.load_state_dict(blended_weights(psnr.module.state_dict(), gan.module.state_dict(), alpha))
+    name = f"{1 - alpha:g} x {psnr.name} + {alpha:g} x {gan.name}"
+    return SuperResolver(name, gan.payload, module.to(gan.device), None)
 
 
 def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int]]:

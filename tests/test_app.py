@@ -313,6 +313,23 @@ def test_superres_returns_the_models_upscale_losslessly_and_reduces_huge_uploads
     assert read(client.predict(name, handle_file(huge), api_name="/superres")).shape[:2] == (512, 1024)
 
 
+def test_superres_blend_runs_from_the_faithful_model_to_the_gan_model_and_refuses_what_cannot_blend(client):
+    ends = ("photo-srresnet", "photo-srgan-sharp")
+    if not {*ends, "photo-srgan", "photo-srgan-fast"} <= set(gan_demo.list_models("srgan")):
+        pytest.skip("the super-resolution models are not shipped")
+    photo = handle_file(str(ROOT / "gan_demo" / "ui" / "examples" / "photos" / "chelsea.png"))
+
+    def blend(detail, faithful=ends[0]):
+        return read(client.predict(faithful, ends[1], detail, photo, api_name="/superres_blend"))
+    assert np.array_equal(blend(0.0), read(client.predict(ends[0], photo, api_name="/superres")))
+    assert np.array_equal(blend(0.85), read(client.predict("photo-srgan", photo, api_name="/superres")))
+    for detail, message in ((1.5, "greater than maximum value 1"), (-0.2, "less than minimum value 0")):
+        with pytest.raises(Exception, match=message):
+            blend(detail)
+    with pytest.raises(Exception, match="different architectures"):
+        blend(0.5, faithful="photo-srgan-fast")
+
+
 def test_a_stylegan_in_the_latent_view_truncates_in_w_and_follows_its_z_sliders(client):
     name = first("stylegan")
     average = [read(client.predict(name, seed, 0.0, api_name="/dcgan_sample")) for seed in (1, 2)]

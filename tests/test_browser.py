@@ -214,7 +214,7 @@ def test_picking_an_emoji_example_shows_it_in_the_other_style_and_back(browser, 
     assert image_source(page, "#cyclegan-output") != image_source(page, "#cyclegan-back")
 
 
-def test_an_example_photo_is_upscaled_and_the_zoom_follows_the_slider(browser, app_url, tmp_path):
+def test_an_example_photo_is_upscaled_and_the_zoom_and_the_blend_follow_their_sliders(browser, app_url, tmp_path):
     page = pick_an_example(browser, app_url, "srgan", "Super-resolution", "#srgan-examples button.gallery-item",
                            "#srgan-zoom", 90_000)
     before = image_source(page, "#srgan-zoom")
@@ -222,3 +222,10 @@ def test_an_example_photo_is_upscaled_and_the_zoom_follows_the_slider(browser, a
     after = wait_for_new_image(page, "#srgan-zoom", before, timeout=60_000)
     page.screenshot(path=str(tmp_path / "srgan.png"))
     assert after != before
+    page.get_by_text("Blend two models").click()  # the accordion, then its detail slider near its top end
+    detail = page.locator("#srgan-detail input[type=range]")
+    detail.wait_for(state="visible")
+    detail.scroll_into_view_if_needed()
+    click_slider(page, detail, 0.9)
+    wait_for_new_image(page, "#srgan-zoom", after, timeout=60_000)
+    page.wait_for_selector("#srgan-note:has-text('shows the blend')", timeout=30_000)

@@ -8,7 +8,7 @@ from PIL import Image
 import gan_demo
 from gan_demo.checkpoints import save_checkpoint
 from gan_demo.kinds.srgan import SRDiscriminator, SRGANConfig, SRResNet, SubPixelUpsample
-from gan_demo.superres import SuperResolver, tile_spans
+from gan_demo.superres import SuperResolver, interpolated, tile_spans
 from kind_conformance import KindConformance
 from train.cli import main
 from train.data import photos as photo_data
@@ -248,3 +248,23 @@ def test_vgg19_content_without_the_weights_is_a_usage_error(monkeypatch):
     with pytest.raises(UsageError, match="offline, use --content l1"):
         vgg19_features()
     vgg19_features.cache_clear()
+
+
+def test_a_blend_of_two_loaded_models_runs_between_them_and_refuses_what_cannot_blend(tmp_path):
+    for name, seed, blocks in (("psnr", 0, 1), ("gan", 1, 1), ("other", 2, 2)):
+        torch.manual_seed(seed)
+        config = tiny_config(blocks=blocks)
+        save_checkpoint(tmp_path / name, "srgan", config, SRResNet(config))
+    psnr, gan, other = (gan_demo.load(str(tmp_path / name)) for name in ("psnr", "gan", "other"))
+    photo = Image.fromarray(random_photos(count=1, seed=3).photos[0].permute(1, 2, 0).numpy()[:12, :16])
+    ends = [np.asarray(model.upscale(photo)) for model in (psnr, gan)]
+    assert [np.array_equal(np.asarray(interpolated(psnr, gan, alpha).upscale(photo)), end)
+            for alpha, end in ((0, ends[0]), (1, ends[1]))] == [True, True]
+    halfway = np.asarray(interpolated(psnr, gan, 0.5).upscale(photo))
+    assert not np.array_equal(halfway, ends[0]) and not np.array_equal(halfway, ends[1])
+    assert np.array_equal(np.asarray(psnr.upscale(photo)), ends[0])  # blending leaves both ends as they were
+    for alpha in (-0.1, 1.5, float("nan"), True):
+        with pytest.raises(ValueError, match="from 0 .* to 1"):
+            interpolated(psnr, gan, alpha)
+    with pytest.raises(ValueError, match="different architectures"):
+        interpolated(psnr, other, 0.5)

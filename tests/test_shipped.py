@@ -131,3 +131,14 @@ def test_mnist_infogan_draws_what_its_card_says_each_category_and_code_does():
     widths = [moments(model.generate_coded(z, picked, torch.tensor([[value, 0.0]]).expand(100, -1)))["width"].mean()
               for value in (-1.0, 0.0, 1.0)]
     assert widths[0] > widths[1] > widths[2], widths
+
+
+def test_the_super_resolution_tabs_blend_at_0_85_is_the_shipped_photo_srgan():
+    from gan_demo.superres import interpolated
+
+    names = {"photo-srgan", "photo-srresnet", "photo-srgan-sharp"}
+    if not names <= set(SHIPPED):
+        pytest.skip("the super-resolution models are not shipped")
+    blend = interpolated(gan_demo.load("photo-srresnet"), gan_demo.load("photo-srgan-sharp"), 0.85)
+    shipped = gan_demo.load("photo-srgan").module.state_dict()
+    assert all(torch.equal(value, shipped[key]) for key, value in blend.module.state_dict().items())

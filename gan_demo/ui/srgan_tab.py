@@ -9,6 +9,7 @@ from PIL import Image
 
 from ..images import as_pil
 from ..sketch import checked_image
+from ..superres import SuperResolver, interpolated, same_layout
 from . import common
 from .errors import number, user_errors
 from .png_files import png_file
@@ -20,6 +21,9 @@ TITLE = "Super-resolution"
 EXAMPLE_DIR = Path(__file__).resolve().parent / "examples" / "photos"
 MAX_SIDE = 256  # larger uploads are downscaled first: 4x of 256 px is 1024 px, seconds on a 2-core CPU
 ZOOM = 4  # the zoomed region is 1/ZOOM of the output's width and height
+BLEND_NOTE = """Blend a faithful model (trained on pixels alone: smooth) and a GAN model (sharper, with invented
+texture) weight by weight, as ESRGAN does (Wang et al. 2018): 0 is the first, 1 the second. Both must share one
+architecture, as a GAN model fine-tuned from the other does."""
 
 
 def fit_input(image: Image.Image) -> tuple[Image.Image, str]:
@@ -43,6 +47,17 @@ def zoomed(image: Image.Image, x: float, y: float) -> Image.Image:
                                                                       Image.Resampling.NEAREST)
 
 
+def blend_ends(served: ServedModels, names: list[str]) -> tuple[str, str] | None:
+    """The blend's default ends: a model trained on its content loss alone (no adversarial loss, no teacher) and one
+    trained with an adversarial loss that is not itself a blend, of one architecture; None where there are not two."""
+    models = {name: served.get(name, VIEW) for name in names}
+    options = {name: model.payload.get("training", {}).get("options", {}) for name, model in models.items()}
+    faithful = [n for n in names if not options[n].get("adversarial_weight") and not options[n].get("teacher")]
+    textured = [n for n in names if options[n].get("adversarial_weight") and not options[n].get("interpolation")]
+    return next(((a, b) for a in faithful for b in textured
+                 if same_layout(models[a].module.state_dict(), models[b].module.state_dict())), None)
+
+
 def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     @user_errors
     def superres(model_name: str, image: Image.Image) -> str:
@@ -54,17 +69,45 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         Returns:
             the upscaled photo (PNG), 4x the (reduced) input's width and height.
         """
-        model = served.get(model_name, VIEW)
+        return upscaled_file(served.get(model_name, VIEW), image)
+
+    def upscaled_file(model: SuperResolver, image: Image.Image | None) -> str:
         if image is None:
             raise ValueError("give a photo to upscale")
         return png_file(model.upscale(fit_input(image)[0]), upscaled.GRADIO_CACHE, "upscaled")
 
+    def blend(faithful: str, textured: str, detail) -> SuperResolver:
+        return interpolated(served.get(faithful, VIEW), served.get(textured, VIEW), number(detail, "detail"))
+
+    @user_errors
+    def superres_blend(faithful: str, textured: str, detail: float, image: Image.Image) -> str:
+        """Upscale a photo 4x with a blend of two super-resolution models (ESRGAN's network interpolation).
+
+        Args:
+            faithful: the model at detail 0, e.g. "photo-srresnet" (trained on pixels alone).
+            textured: the model at detail 1, e.g. "photo-srgan-sharp" (a GAN model fine-tuned from the first).
+            detail: 0 to 1, the weight of the textured model in every weight of the blend.
+            image: a photo, any mode; larger than 256 px on its longer side, it is first reduced to 256 px.
+        Returns:
+            the upscaled photo (PNG), 4x the (reduced) input's width and height.
+        """
+        return upscaled_file(blend(faithful, textured, detail), image)
+
     @user_errors
     def compare(model_name, image, x, y):
-        model = served.get(model_name, VIEW)
+        return compared(served.get(model_name, VIEW), image, x, y)
+
+    @user_errors
+    def compare_blend(faithful, textured, detail, image, x, y):
+        model = blend(faithful, textured, detail)
+        return compared(model, image, x, y, caption=f"Model 4x shows the blend {model.name}.")
+
+    def compared(model: SuperResolver, image, x, y, caption: str = ""):
+        """Bicubic beside ``model``, both whole and zoomed, a note, and the pair kept for the zoom sliders."""
         if image is None:
             return None, None, None, None, "Pick an example photo or upload one.", None
         picture, note = fit_input(image)
+        note = " ".join(filter(None, (caption, note)))
         size = (picture.width * model.scale, picture.height * model.scale)
         pair = (picture.resize(size, Image.Resampling.BICUBIC), model.upscale(picture))
         zooms = zoom(pair, x, y)  # first: it checks x and y, and a file written before a refusal would never be served
@@ -92,7 +135,14 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
                               height=220, elem_id="srgan-input")
             zoom_x = gr.Slider(0, 1, value=0.5, step=0.01, label="Zoom: across", elem_id="srgan-zoom-x")
             zoom_y = gr.Slider(0, 1, value=0.5, step=0.01, label="Zoom: down")
-            note = gr.Markdown()
+            ends = blend_ends(served, names)
+            if ends:
+                with gr.Accordion("Blend two models (network interpolation)", open=False):
+                    gr.Markdown(BLEND_NOTE)
+                    faithful = gr.Dropdown(names, value=ends[0], label="Detail 0: faithful model")
+                    textured = gr.Dropdown(names, value=ends[1], label="Detail 1: GAN model")
+                    detail = gr.Slider(0, 1, value=0.5, step=0.05, label="Detail", elem_id="srgan-detail")
+            note = gr.Markdown(elem_id="srgan-note")
         with gr.Column(scale=2):
             with gr.Row():
                 bicubic = gr.Image(label="Bicubic 4x (blurry)", format="png", interactive=False, height=300)
@@ -109,11 +159,18 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
                     elem_id="srgan-examples")
     private = {"api_visibility": "private"}
     shown = gr.State()  # (bicubic, model) images of the last comparison
-    gr.on([source.change, model.input], compare, [model, source, zoom_x, zoom_y],
-          [bicubic, upscaled, bicubic_zoom, upscaled_zoom, note, shown], trigger_mode="always_last", **private)
+    shown_outputs = [bicubic, upscaled, bicubic_zoom, upscaled_zoom, note, shown]
+    gr.on([source.change, model.input], compare, [model, source, zoom_x, zoom_y], shown_outputs,
+          trigger_mode="always_last", **private)
     gr.on([zoom_x.release, zoom_y.release], zoom, [shown, zoom_x, zoom_y], [bicubic_zoom, upscaled_zoom],
           trigger_mode="always_last", **private)
+    if ends:
+        gr.on([detail.release, faithful.input, textured.input], compare_blend,
+              [faithful, textured, detail, source, zoom_x, zoom_y], shown_outputs, trigger_mode="always_last",
+              **private)
     with gr.Row(visible=False):
-        api_run = gr.Button()
+        api_run, api_blend = gr.Button(), gr.Button()
     api_run.click(superres, [model, source], upscaled, api_name="superres")
+    if ends:
+        api_blend.click(superres_blend, [faithful, textured, detail, source], upscaled, api_name="superres_blend")
     return common.TabParts(model)

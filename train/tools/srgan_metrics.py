@@ -30,7 +30,7 @@ from gan_demo import atomic
 from gan_demo.checkpoints import load_generator, read_config, save_checkpoint, update_section, weights_digest
 from gan_demo.images import tensor_grid
 from gan_demo.kinds.srgan import SPEC as SRGAN
-from gan_demo.superres import SuperResolver
+from gan_demo.superres import SuperResolver, blended_weights
 
 from ..data.photos import held_out_photos
 from ..errors import UsageError, is_user_error
@@ -115,13 +115,10 @@ def interpolate(psnr_folder, gan_folder, alpha: float) -> tuple[dict, torch.nn.M
     for payload, folder in ((psnr_payload, psnr_folder), (gan_payload, gan_folder)):
         if payload["kind"] != SRGAN.name:
             raise UsageError(f"{folder}: a {payload['kind']} checkpoint, not an srgan one")
-    if psnr.state_dict().keys() != gan.state_dict().keys() or any(
-            psnr_payload["model"][k] != gan_payload["model"][k] for k in ("scale", "width", "blocks", "batch_norm")):
-        raise UsageError(f"{psnr_folder} and {gan_folder} have different architectures: only a GAN model trained "
-                         "from the PSNR model (--init-from) can be interpolated with it")
-    blended = {key: torch.lerp(value.float(), gan.state_dict()[key].float(), alpha).to(value.dtype)
-               if value.is_floating_point() else gan.state_dict()[key] for key, value in psnr.state_dict().items()}
-    gan.load_state_dict(blended)
+    try:
+        gan.load_state_dict(blended_weights(psnr.state_dict(), gan.state_dict(), alpha))
+    except ValueError as error:
+        raise UsageError(f"{psnr_folder} and {gan_folder}: {error}") from None
     return gan_payload, gan.eval()
 
 
