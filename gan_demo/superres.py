@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import math
+import numbers
 from pathlib import Path
 
 import numpy as np
@@ -108,25 +109,30 @@ def same_layout(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor]) -> bool:
 
 def blended_weights(psnr: dict[str, torch.Tensor], gan: dict[str, torch.Tensor],
                     alpha: float) -> dict[str, torch.Tensor]:
-    """ESRGAN's network interpolation (Wang et al. 2018) of two state dicts: (1 - alpha) psnr + alpha gan, in the
-    PSNR model's dtypes. Only one architecture blends (sensibly, a GAN model fine-tuned from the PSNR model): a
-    ValueError otherwise."""
+    """ESRGAN's network interpolation (Wang et al. 2018) of two state dicts: (1 - alpha) psnr + alpha gan, computed
+    in float32 and kept in the GAN model's dtypes and devices (buffers that are not floats, the GAN model's). Only
+    one architecture blends (sensibly, a GAN model fine-tuned from the PSNR model): a ValueError otherwise."""
     if not same_layout(psnr, gan):
         raise ValueError("the two models have different architectures: only a GAN model trained from the PSNR model "
                          "(--init-from) can be interpolated with it")
-    return {key: torch.lerp(value.float(), gan[key].float(), alpha).to(value.dtype) if value.is_floating_point()
-            else gan[key] for key, value in psnr.items()}
+    return {key: torch.lerp(value.to(gan[key].device, torch.float32), gan[key].float(), alpha).to(gan[key].dtype)
+            if value.is_floating_point() else gan[key] for key, value in psnr.items()}
 
 
 def interpolated(psnr: SuperResolver, gan: SuperResolver, alpha: float) -> SuperResolver:
     """A model between two of one architecture: alpha 0 is ``psnr`` (faithful and smooth), 1 is ``gan`` (invented
-    texture); between them a balance of fidelity and sharpness, chosen by eye (see ``blended_weights``)."""
-    if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not (math.isfinite(alpha) and 0 <= alpha <= 1):
+    texture); between them a balance of fidelity and sharpness, chosen by eye (see ``blended_weights``). Its payload
+    is the GAN model's, less its measured figures and notes (they are not the blend's), with the blend recorded."""
+    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not (math.isfinite(alpha) and 0 <= alpha <= 1):
         raise ValueError(f"the blend must be a number from 0 (the PSNR model) to 1 (the GAN model), got {alpha!r}")
     module = copy.deepcopy(gan.module)
-    module.load_state_dict(blended_weights(psnr.module.state_dict(), gan.module.state_dict(), alpha))
-    name = f"{1 - alpha:g} x {psnr.name} + {alpha:g} x {gan.name}"
-    return SuperResolver(name, gan.payload, module.to(gan.device), None)
+    module.load_state_dict(blended_weights(psnr.module.state_dict(), gan.module.state_dict(), float(alpha)))
+    training = dict(gan.payload.get("training", {}))
+    training["options"] = {**training.get("options", {}),
+                           "interpolation": {"alpha": float(alpha), "psnr": psnr.name, "gan": gan.name}}
+    payload = {**{key: value for key, value in gan.payload.items() if key not in ("metrics", "limitations")},
+               "training": training}
+    return SuperResolver(f"{1 - alpha:g} x {psnr.name} + {alpha:g} x {gan.name}", payload, module, None)
 
 
 def tile_spans(length: int, tile: int, overlap: int) -> list[tuple[int, int]]:

@@ -326,7 +326,7 @@ def test_superres_blend_runs_from_the_faithful_model_to_the_gan_model_and_refuse
     for detail, message in ((1.5, "greater than maximum value 1"), (-0.2, "less than minimum value 0")):
         with pytest.raises(Exception, match=message):
             blend(detail)
-    with pytest.raises(Exception, match="different architectures"):
+    with pytest.raises(Exception, match="photo-srgan-fast is not in the list of choices"):
         blend(0.5, faithful="photo-srgan-fast")
 
 

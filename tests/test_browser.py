@@ -227,5 +227,8 @@ def test_an_example_photo_is_upscaled_and_the_zoom_and_the_blend_follow_their_sl
     detail.wait_for(state="visible")
     detail.scroll_into_view_if_needed()
     click_slider(page, detail, 0.9)
-    wait_for_new_image(page, "#srgan-zoom", after, timeout=60_000)
+    blended = wait_for_new_image(page, "#srgan-zoom", after, timeout=60_000)
+    page.wait_for_selector("#srgan-note:has-text('shows the blend')", timeout=30_000)
+    page.locator("#srgan-examples button.gallery-item").nth(1).click()  # another photo: still the blend
+    wait_for_new_image(page, "#srgan-zoom", blended, timeout=60_000)
     page.wait_for_selector("#srgan-note:has-text('shows the blend')", timeout=30_000)

@@ -251,20 +251,46 @@ def test_vgg19_content_without_the_weights_is_a_usage_error(monkeypatch):
 
 
 def test_a_blend_of_two_loaded_models_runs_between_them_and_refuses_what_cannot_blend(tmp_path):
-    for name, seed, blocks in (("psnr", 0, 1), ("gan", 1, 1), ("other", 2, 2)):
+    for name, seed, changes in (("psnr", 0, {}), ("gan", 1, {}), ("other", 2, {"blocks": 2}),
+                                ("psnr-bn", 3, {"batch_norm": True}), ("gan-bn", 4, {"batch_norm": True})):
         torch.manual_seed(seed)
-        config = tiny_config(blocks=blocks)
+        config = tiny_config(**changes)
         save_checkpoint(tmp_path / name, "srgan", config, SRResNet(config))
-    psnr, gan, other = (gan_demo.load(str(tmp_path / name)) for name in ("psnr", "gan", "other"))
+    psnr, gan, other, psnr_bn, gan_bn = (gan_demo.load(str(tmp_path / name))
+                                         for name in ("psnr", "gan", "other", "psnr-bn", "gan-bn"))
     photo = Image.fromarray(random_photos(count=1, seed=3).photos[0].permute(1, 2, 0).numpy()[:12, :16])
-    ends = [np.asarray(model.upscale(photo)) for model in (psnr, gan)]
-    assert [np.array_equal(np.asarray(interpolated(psnr, gan, alpha).upscale(photo)), end)
-            for alpha, end in ((0, ends[0]), (1, ends[1]))] == [True, True]
-    halfway = np.asarray(interpolated(psnr, gan, 0.5).upscale(photo))
-    assert not np.array_equal(halfway, ends[0]) and not np.array_equal(halfway, ends[1])
-    assert np.array_equal(np.asarray(psnr.upscale(photo)), ends[0])  # blending leaves both ends as they were
+    for a, b in ((psnr, gan), (psnr_bn, gan_bn)):  # batch norm: its step counters (not floats) come from the GAN end
+        ends = [np.asarray(model.upscale(photo)) for model in (a, b)]
+        assert np.array_equal(np.asarray(interpolated(a, b, 0).upscale(photo)), ends[0])
+        assert np.array_equal(np.asarray(interpolated(a, b, 1).upscale(photo)), ends[1])
+        halfway = interpolated(a, b, 0.5)
+        assert not np.array_equal(np.asarray(halfway.upscale(photo)), ends[0])
+        assert not np.array_equal(np.asarray(halfway.upscale(photo)), ends[1])
+        assert [np.array_equal(np.asarray(m.upscale(photo)), end) for m, end in zip((a, b), ends)] == [True, True]
+    assert halfway.payload["training"]["options"]["interpolation"] == {"alpha": 0.5, "psnr": psnr_bn.name,
+                                                                       "gan": gan_bn.name}
+    assert "metrics" not in halfway.payload  # the GAN end's figures are not the blend's
     for alpha in (-0.1, 1.5, float("nan"), True):
         with pytest.raises(ValueError, match="from 0 .* to 1"):
             interpolated(psnr, gan, alpha)
     with pytest.raises(ValueError, match="different architectures"):
         interpolated(psnr, other, 0.5)
+
+
+def test_the_blends_default_ends_are_a_content_loss_model_and_an_adversarial_one_of_its_architecture(tmp_path):
+    from gan_demo.ui.served import ServedModels
+    from gan_demo.ui.srgan_tab import blend_ends
+
+    kinds = {"faithful": ({}, {"adversarial_weight": 0.0}), "student": ({}, {"adversarial_weight": 0.0,
+                                                                              "teacher": "faithful"}),
+             "textured": ({}, {"adversarial_weight": 0.01}), "blended": ({}, {"adversarial_weight": 0.01,
+                                                                              "interpolation": {"alpha": 0.5}}),
+             "deeper": ({"blocks": 2}, {"adversarial_weight": 0.0})}
+    served = ServedModels()
+    for name, (changes, options) in kinds.items():
+        config = tiny_config(**changes)
+        save_checkpoint(tmp_path / name, "srgan", config, SRResNet(config), None, {"training": {"options": options}})
+        served.add(name, gan_demo.load(str(tmp_path / name)))
+    assert blend_ends(served, list(kinds)) == ("faithful", "textured", ["faithful", "student", "textured", "blended"])
+    assert blend_ends(served, ["deeper", "textured"]) is None  # no content-loss model of the GAN model's layout
+    assert blend_ends(served, ["faithful", "student"]) is None  # no GAN model at all

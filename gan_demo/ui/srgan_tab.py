@@ -1,5 +1,6 @@
 """The super-resolution view: a photo 4x larger by bicubic interpolation and by the model, side by side, and the
-same region of both zoomed in, where the difference shows."""
+same region of both zoomed in, where the difference shows; or by a blend of two models, weight by weight (ESRGAN's
+network interpolation), its detail on a slider."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -47,15 +48,17 @@ def zoomed(image: Image.Image, x: float, y: float) -> Image.Image:
                                                                       Image.Resampling.NEAREST)
 
 
-def blend_ends(served: ServedModels, names: list[str]) -> tuple[str, str] | None:
+def blend_ends(served: ServedModels, names: list[str]) -> tuple[str, str, list[str]] | None:
     """The blend's default ends: a model trained on its content loss alone (no adversarial loss, no teacher) and one
-    trained with an adversarial loss that is not itself a blend, of one architecture; None where there are not two."""
-    models = {name: served.get(name, VIEW) for name in names}
-    options = {name: model.payload.get("training", {}).get("options", {}) for name, model in models.items()}
+    trained with an adversarial loss that is not itself a blend, of one architecture; and the models of that
+    architecture, which either end may be. None where there are not two such ends."""
+    layouts = {name: served.get(name, VIEW).module.state_dict() for name in names}
+    options = {name: served.get(name, VIEW).payload.get("training", {}).get("options", {}) for name in names}
     faithful = [n for n in names if not options[n].get("adversarial_weight") and not options[n].get("teacher")]
     textured = [n for n in names if options[n].get("adversarial_weight") and not options[n].get("interpolation")]
-    return next(((a, b) for a in faithful for b in textured
-                 if same_layout(models[a].module.state_dict(), models[b].module.state_dict())), None)
+    for a, b in ((a, b) for a in faithful for b in textured if same_layout(layouts[a], layouts[b])):
+        return a, b, [n for n in names if same_layout(layouts[a], layouts[n])]
+    return None
 
 
 def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
@@ -77,7 +80,11 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         return png_file(model.upscale(fit_input(image)[0]), upscaled.GRADIO_CACHE, "upscaled")
 
     def blend(faithful: str, textured: str, detail) -> SuperResolver:
-        return interpolated(served.get(faithful, VIEW), served.get(textured, VIEW), number(detail, "detail"))
+        ends = served.get(faithful, VIEW), served.get(textured, VIEW)
+        if not same_layout(ends[0].module.state_dict(), ends[1].module.state_dict()):
+            raise ValueError(f"{faithful} and {textured} cannot be blended: their architectures differ (a GAN model "
+                             "fine-tuned from the other one can be)")
+        return interpolated(*ends, number(detail, "detail"))
 
     @user_errors
     def superres_blend(faithful: str, textured: str, detail: float, image: Image.Image) -> str:
@@ -98,9 +105,19 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         return compared(served.get(model_name, VIEW), image, x, y)
 
     @user_errors
-    def compare_blend(faithful, textured, detail, image, x, y):
-        model = blend(faithful, textured, detail)
-        return compared(model, image, x, y, caption=f"Model 4x shows the blend {model.name}.")
+    def compare_either(mode: str, model_name: str, faithful: str, textured: str, detail, image, x, y,
+                       event: gr.EventData):
+        """The comparison with whichever was touched last, the Model dropdown or a control of the blend (one
+        listener for both, so an older request of one can never overwrite a newer one of the other); a new photo
+        keeps what was shown. Returns the comparison's outputs and the mode."""
+        if event.target is model:
+            mode = "model"
+        elif any(event.target is control for control in (faithful_picker, textured_picker, detail_slider)):
+            mode = "blend"
+        if mode == "model" or image is None:
+            return (*compare(model_name, image, x, y), mode)
+        blended = blend(faithful, textured, detail)
+        return (*compared(blended, image, x, y, caption=f"Model 4x shows the blend {blended.name}."), mode)
 
     def compared(model: SuperResolver, image, x, y, caption: str = ""):
         """Bicubic beside ``model``, both whole and zoomed, a note, and the pair kept for the zoom sliders."""
@@ -137,11 +154,12 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
             zoom_y = gr.Slider(0, 1, value=0.5, step=0.01, label="Zoom: down")
             ends = blend_ends(served, names)
             if ends:
+                faithful_end, textured_end, blendable = ends
                 with gr.Accordion("Blend two models (network interpolation)", open=False):
                     gr.Markdown(BLEND_NOTE)
-                    faithful = gr.Dropdown(names, value=ends[0], label="Detail 0: faithful model")
-                    textured = gr.Dropdown(names, value=ends[1], label="Detail 1: GAN model")
-                    detail = gr.Slider(0, 1, value=0.5, step=0.05, label="Detail", elem_id="srgan-detail")
+                    faithful_picker = gr.Dropdown(blendable, value=faithful_end, label="Detail 0: faithful model")
+                    textured_picker = gr.Dropdown(blendable, value=textured_end, label="Detail 1: GAN model")
+                    detail_slider = gr.Slider(0, 1, value=0.5, step=0.05, label="Detail", elem_id="srgan-detail")
             note = gr.Markdown(elem_id="srgan-note")
         with gr.Column(scale=2):
             with gr.Row():
@@ -160,17 +178,20 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     private = {"api_visibility": "private"}
     shown = gr.State()  # (bicubic, model) images of the last comparison
     shown_outputs = [bicubic, upscaled, bicubic_zoom, upscaled_zoom, note, shown]
-    gr.on([source.change, model.input], compare, [model, source, zoom_x, zoom_y], shown_outputs,
-          trigger_mode="always_last", **private)
+    if ends:
+        mode = gr.State("model")  # what "Model 4x" shows: the Model dropdown's model or the blend
+        gr.on([source.change, model.input, detail_slider.release, faithful_picker.input, textured_picker.input],
+              compare_either, [mode, model, faithful_picker, textured_picker, detail_slider, source, zoom_x, zoom_y],
+              [*shown_outputs, mode], trigger_mode="always_last", **private)
+    else:
+        gr.on([source.change, model.input], compare, [model, source, zoom_x, zoom_y], shown_outputs,
+              trigger_mode="always_last", **private)
     gr.on([zoom_x.release, zoom_y.release], zoom, [shown, zoom_x, zoom_y], [bicubic_zoom, upscaled_zoom],
           trigger_mode="always_last", **private)
-    if ends:
-        gr.on([detail.release, faithful.input, textured.input], compare_blend,
-              [faithful, textured, detail, source, zoom_x, zoom_y], shown_outputs, trigger_mode="always_last",
-              **private)
     with gr.Row(visible=False):
         api_run, api_blend = gr.Button(), gr.Button()
     api_run.click(superres, [model, source], upscaled, api_name="superres")
     if ends:
-        api_blend.click(superres_blend, [faithful, textured, detail, source], upscaled, api_name="superres_blend")
+        api_blend.click(superres_blend, [faithful_picker, textured_picker, detail_slider, source], upscaled,
+                        api_name="superres_blend")
     return common.TabParts(model)

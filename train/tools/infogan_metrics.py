@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 
+from ..data.digits import CLASS_NAMES
 from ..tasks import to_unit_range
 from .classifier import load_classifier, reference_images
 
@@ -46,7 +47,8 @@ def infogan_metrics(model, data_name: str, seed: int) -> dict:
         category, continuous = model.codes(PER_CATEGORY, seed + k, category=k)
         predictions = classifier(model.generate_coded(z, category, continuous)).argmax(1)
         counts = torch.bincount(predictions, minlength=10)
-        purity[str(k)] = {"class": str(int(counts.argmax())), "purity": round(float(counts.max()) / PER_CATEGORY, 3)}
+        purity[str(k)] = {"class": CLASS_NAMES[data_name][int(counts.argmax())],
+                          "purity": round(float(counts.max()) / PER_CATEGORY, 3)}
         classes.add(int(counts.argmax()))
     mean_purity = sum(p["purity"] for p in purity.values()) / len(purity)
     real = moments(to_unit_range(reference_images(data_name)))
