@@ -17,6 +17,9 @@ PRESETS: dict[str, tuple[str, str]] = {
     "mnist-infogan": ("the shipped MNIST InfoGAN",
                       "infogan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --continuous-weight 0.5 "
                       "--epochs 120 --lr-decay-epochs 60 --save-every 2000 --half-weights"),
+    "fashion-infogan": ("the shipped Fashion-MNIST InfoGAN",
+                        "infogan --data fashion-mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 "
+                        "--continuous-weight 0.5 --epochs 12 --lr-decay-epochs 6 --save-every 1000 --half-weights"),
     "fashion-cgan": ("the shipped Fashion-MNIST conditional GAN",
                      "cgan --data fashion-mnist --label-input projection --augment translation --epochs 12 "
                      "--lr-decay-epochs 4 --save-every 500"),
