@@ -113,8 +113,8 @@ def blended_weights(psnr: dict[str, torch.Tensor], gan: dict[str, torch.Tensor],
     in float32 and kept in the GAN model's dtypes and devices (buffers that are not floats, the GAN model's). Only
     one architecture blends (sensibly, a GAN model fine-tuned from the PSNR model): a ValueError otherwise."""
     if not same_layout(psnr, gan):
-        raise ValueError("the two models have different architectures: only a GAN model trained from the PSNR model "
-                         "(--init-from) can be interpolated with it")
+        raise ValueError("they have different architectures (a GAN model fine-tuned from the PSNR model has the "
+                         "same one)")
     return {key: torch.lerp(value.to(gan[key].device, torch.float32), gan[key].float(), alpha).to(gan[key].dtype)
             if value.is_floating_point() else gan[key] for key, value in psnr.items()}
 
@@ -125,8 +125,12 @@ def interpolated(psnr: SuperResolver, gan: SuperResolver, alpha: float) -> Super
     is the GAN model's, less its measured figures and notes (they are not the blend's), with the blend recorded."""
     if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not (math.isfinite(alpha) and 0 <= alpha <= 1):
         raise ValueError(f"the blend must be a number from 0 (the PSNR model) to 1 (the GAN model), got {alpha!r}")
+    try:
+        weights = blended_weights(psnr.module.state_dict(), gan.module.state_dict(), float(alpha))
+    except ValueError as error:
+        raise ValueError(f"{psnr.name} and {gan.name} cannot be blended: {error}") from None
     module = copy.deepcopy(gan.module)
-    module.load_state_dict(blended_weights(psnr.module.state_dict(), gan.module.state_dict(), float(alpha)))
+    module.load_state_dict(weights)
     training = dict(gan.payload.get("training", {}))
     training["options"] = {**training.get("options", {}),
                            "interpolation": {"alpha": float(alpha), "psnr": psnr.name, "gan": gan.name}}

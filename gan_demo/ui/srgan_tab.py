@@ -52,8 +52,9 @@ def blend_ends(served: ServedModels, names: list[str]) -> tuple[str, str, list[s
     """The blend's default ends: a model trained on its content loss alone (no adversarial loss, no teacher) and one
     trained with an adversarial loss that is not itself a blend, of one architecture; and the models of that
     architecture, which either end may be. None where there are not two such ends."""
-    layouts = {name: served.get(name, VIEW).module.state_dict() for name in names}
-    options = {name: served.get(name, VIEW).payload.get("training", {}).get("options", {}) for name in names}
+    models = {name: served.get(name, VIEW) for name in names}
+    layouts = {name: model.module.state_dict() for name, model in models.items()}
+    options = {name: model.payload.get("training", {}).get("options", {}) for name, model in models.items()}
     faithful = [n for n in names if not options[n].get("adversarial_weight") and not options[n].get("teacher")]
     textured = [n for n in names if options[n].get("adversarial_weight") and not options[n].get("interpolation")]
     for a, b in ((a, b) for a in faithful for b in textured if same_layout(layouts[a], layouts[b])):
@@ -80,11 +81,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         return png_file(model.upscale(fit_input(image)[0]), upscaled.GRADIO_CACHE, "upscaled")
 
     def blend(faithful: str, textured: str, detail) -> SuperResolver:
-        ends = served.get(faithful, VIEW), served.get(textured, VIEW)
-        if not same_layout(ends[0].module.state_dict(), ends[1].module.state_dict()):
-            raise ValueError(f"{faithful} and {textured} cannot be blended: their architectures differ (a GAN model "
-                             "fine-tuned from the other one can be)")
-        return interpolated(*ends, number(detail, "detail"))
+        return interpolated(served.get(faithful, VIEW), served.get(textured, VIEW), number(detail, "detail"))
 
     @user_errors
     def superres_blend(faithful: str, textured: str, detail: float, image: Image.Image) -> str:

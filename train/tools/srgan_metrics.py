@@ -118,7 +118,7 @@ def interpolate(psnr_folder, gan_folder, alpha: float) -> tuple[dict, torch.nn.M
     try:
         gan.load_state_dict(blended_weights(psnr.state_dict(), gan.state_dict(), alpha))
     except ValueError as error:
-        raise UsageError(f"{psnr_folder} and {gan_folder}: {error}") from None
+        raise UsageError(f"{psnr_folder} and {gan_folder} cannot be interpolated: {error}") from None
     return gan_payload, gan.eval()
 
 
