@@ -45,7 +45,8 @@ class SketchTranslator:
 
     def translate_tensor(self, images: torch.Tensor, seed: int = 0) -> torch.Tensor:
         """(N, C, S, S) in [-1, 1] -> (N, C_out, S, S); deterministic for a seed (dropout noise in paper mode).
-        A model with ``mirror_average`` runs the input and its mirror image in one batch."""
+        A model with ``mirror_average`` runs the input and its mirror image in one batch and averages the U-Net's
+        outputs (palette mode: the logits, before the colours are chosen)."""
         with self._lock, torch.inference_mode(), self._mode(), torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             device = next(self.module.parameters()).device
@@ -54,8 +55,8 @@ class SketchTranslator:
             images = images.float().to(device)
             if not self.config.mirror_average:
                 return self.module(images)
-            both = self.module(torch.cat([images, images.flip(-1)]))
-            return (both[:len(images)] + both[len(images):].flip(-1)) / 2
+            both = self.module.logits(torch.cat([images, images.flip(-1)]))
+            return self.module.coloured((both[:len(images)] + both[len(images):].flip(-1)) / 2, images)
 
     def warm_up(self) -> None:
         """One translation, so the first request does not pay for lazy initialisation."""

@@ -9,7 +9,7 @@ from gan_demo.loading import shipped_dir
 
 SHIPPED = gan_demo.list_models()
 EXPECTED = {"mnist-cgan": ("cgan", 28, 1), "mnist-dcgan": ("dcgan", 28, 1), "openmoji-dcgan": ("dcgan", 64, 3),
-            "openmoji-pix2pix": ("pix2pix", 128, 3)}
+            "openmoji-pix2pix": ("pix2pix", 128, 3), "openmoji-pix2pix-palette": ("pix2pix", 128, 3)}
 
 
 def test_the_four_promised_models_ship():
@@ -109,6 +109,23 @@ def test_openmoji_pix2pix_colours_held_out_line_art_closer_to_the_truth_than_the
     outputs = translations[1]
     colourfulness = (outputs.max(dim=1).values - outputs.min(dim=1).values).mean()
     assert colourfulness > 0.05
+
+
+def test_openmoji_pix2pix_palette_colours_first_drawings_as_a_person_expects_in_flat_palette_colours():
+    """The drawings a person makes first, prepared as the app prepares them: every heart red, every star and
+    smiley yellow, 11 of the 15 in the expected colour as its card says (trees come out yellow); each region one
+    palette colour, never the mean of two."""
+    from gan_demo.sketch import prepare_drawing
+    from train.tools.emoji_metrics import DRAWINGS, PENS, drawing, drawing_colours
+
+    model = gan_demo.load("openmoji-pix2pix-palette")
+    colours = drawing_colours(model)
+    right = {key for key, colour in colours.items() if colour == DRAWINGS[key[0]][1]}
+    assert {(name, pen) for name in ("heart", "star", "smiley") for pen in PENS} <= right and len(right) >= 11
+    coloured = np.array(model.translate(prepare_drawing(drawing("heart", "marker"), model.image_size)))
+    palette = (model.module.colours + 1) * 127.5
+    distance = torch.cdist(torch.from_numpy(coloured.reshape(-1, 3)).float(), palette).min(dim=1).values
+    assert distance.max() <= 1  # palette colours only (PIL's rounding aside)
 
 
 INFOGANS = {"mnist-infogan": "mnist", "fashion-infogan": "fashion-mnist"}  # name -> the data its classifier knows

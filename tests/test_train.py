@@ -198,6 +198,8 @@ def test_a_new_run_never_overwrites_an_old_one(tmp_path, capsys):
     (["dcgan", "--data", "mnist", "--image-size", "48"], "choose one of 28, 32, 64"),
     (["cgan", "--data", "DISCS"], "needs labelled data"),
     (["pix2pix", "--data", "openmoji", "--jitter", "0.5"], "must be at least 1"),
+    (["pix2pix", "--data", "openmoji", "--zoom", "0.8"], "must be at least 1"),
+    (["pix2pix", "--data", "openmoji", "--region-fill"], "use it with --output-mode palette"),
     (["dcgan", "--data", "mnist", "--device", "cuda:7"] if not torch.cuda.is_available() else
      (["dcgan", "--data", "mnist", "--device", "cuda:99"]), "cuda"),
 ])

@@ -8,6 +8,8 @@ With batch norm the convolutions next to a norm layer have no bias; with (affine
 ``output_mode="palette"`` makes the generator a per-pixel classifier over a fixed set of colours (colourisation by
 classification, Zhang et al. 2016): the last layer gives one logit per palette colour, and ``forward`` decodes
 them to an RGB image by the annealed mean, so an ambiguous shape gets one plausible colour, not the average.
+With ``region_fill`` the model commits further at inference: every region the ink encloses gets the one colour
+likeliest over the whole region, so a shape the model hesitates about is not speckled with two colours.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import functools
 from dataclasses import dataclass, field
 
 import torch
+from scipy import ndimage
 from torch import nn
 
 from ..foreign import drop_old_norm_keys
@@ -37,7 +40,8 @@ class Pix2PixConfig:
     # "paper": dropout on and batch statistics at test time (Isola et al. §3.3, the reference default);
     # "eval": the usual eval mode (running statistics, no dropout)
     inference_mode: str = "paper"
-    # average the output with the mirror image of the mirrored input's output: a two-view ensemble at test time
+    # average the output (palette mode: the logits) with the mirror image of the mirrored input's: a two-view
+    # ensemble at test time
     mirror_average: bool = False
     image_size: int = 256  # the size the model was trained at (inputs are resized to it)
     disc_width: int = 64  # ndf
@@ -47,6 +51,9 @@ class Pix2PixConfig:
     palette: list[str] = field(default_factory=list)  # "#RRGGBB" colours of palette mode
     # annealed mean (Zhang et al. 2016): softmax(logits / T) weights the colours; T -> 0 is the mode (argmax)
     temperature: float = 0.38
+    # palette mode at inference: each region of paper the ink encloses (and the model colours) gets its likeliest
+    # colour summed over the region, instead of the annealed mean per pixel
+    region_fill: bool = False
 
     def __post_init__(self):
         if self.depth < 5:
@@ -61,6 +68,8 @@ class Pix2PixConfig:
             raise ValueError("palette mode needs at least two palette colours and 3 output channels")
         if self.temperature < 0:
             raise ValueError(f"temperature must be at least 0, got {self.temperature}")
+        if self.region_fill and self.output_mode != "palette":
+            raise ValueError("region_fill needs palette mode: it chooses among the palette's colours")
 
     @property
     def final_channels(self) -> int:
@@ -141,8 +150,18 @@ class UnetGenerator(nn.Module):
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         """(N, input_channels, H, W) in [-1, 1] -> (N, output_channels, H, W) in [-1, 1]."""
-        output = self.logits(images)
-        return output if self.colours is None else self.decode(output)
+        return self.coloured(self.logits(images), images)
+
+    def coloured(self, output: torch.Tensor, sketches: torch.Tensor) -> torch.Tensor:
+        """``logits``' output for ``sketches`` -> the RGB image: the output itself in rgb mode; in palette mode
+        the annealed mean, or with ``region_fill`` each enclosed region's likeliest colour."""
+        if self.colours is None:
+            return output
+        if not self.config.region_fill:
+            return self.decode(output)
+        white = int((self.colours - 1).abs().sum(1).argmin())
+        probabilities = region_means(torch.softmax(output.float(), dim=1), sketches, white)
+        return self.colours.to(output.dtype)[probabilities.argmax(1)].permute(0, 3, 1, 2)
 
     def decode(self, logits: torch.Tensor) -> torch.Tensor:
         """Palette logits -> RGB in [-1, 1]: the annealed mean at the config's temperature (0: the mode)."""
@@ -151,6 +170,25 @@ class UnetGenerator(nn.Module):
             return colours[logits.argmax(1)].permute(0, 3, 1, 2)
         weights = torch.softmax(logits.float() / self.config.temperature, dim=1).to(logits.dtype)
         return torch.einsum("nkhw,kc->nchw", weights, colours)
+
+
+def region_means(probabilities: torch.Tensor, sketches: torch.Tensor, white: int) -> torch.Tensor:
+    """(N, K, H, W) colour probabilities with each pixel's replaced by their mean over its region: the
+    4-connected pixels of paper (lighter than mid-grey in ``sketches``) whose likeliest colour is not ``white``.
+    Ink, and paper the model leaves white, keep their own."""
+    paper = sketches.mean(dim=1) > 0
+    regions = (paper & (probabilities.argmax(dim=1) != white)).cpu().numpy()
+    pooled = probabilities.clone()
+    for i, mask in enumerate(regions):
+        labels, count = ndimage.label(mask)
+        if not count:
+            continue
+        labels = torch.from_numpy(labels).to(probabilities.device).flatten()
+        flat = probabilities[i].flatten(1)
+        sums = flat.new_zeros(len(flat), count + 1).index_add_(1, labels, flat)
+        means = sums / torch.bincount(labels, minlength=count + 1)
+        pooled[i] = torch.where(labels > 0, means[:, labels], flat).view_as(probabilities[i])
+    return pooled
 
 
 class PatchDiscriminator(nn.Module):

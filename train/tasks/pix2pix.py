@@ -69,6 +69,19 @@ def class_weights(counts: torch.Tensor, rebalance: float) -> torch.Tensor:
     return (weights / (weights * frequency).sum()).float()
 
 
+def zoomed(images: torch.Tensor, zoom: float) -> torch.Tensor:
+    """(N, C, S, S) in [-1, 1] on white paper, each scaled about its centre by its own factor between 1 / ``zoom``
+    and ``zoom`` (log-uniform) and shifted by up to a tenth of its size; what comes into view is white."""
+    n = len(images)
+    scale = zoom ** (torch.rand(n) * 2 - 1)
+    theta = torch.zeros(n, 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1 / scale
+    theta[:, :, 2] = (torch.rand(n, 2) * 2 - 1) * 0.2  # grid units: the image spans [-1, 1]
+    grid = F.affine_grid(theta.to(images), list(images.shape), align_corners=False)
+    # sampled as the difference from white, so the zero padding outside the image is paper
+    return F.grid_sample(images - 1, grid, mode="bilinear", padding_mode="zeros", align_corners=False) + 1
+
+
 class Pix2PixTask(Task):
     kind = PIX2PIX.name
     help = "train a pix2pix translator from paired images"
@@ -76,13 +89,13 @@ class Pix2PixTask(Task):
 
     def __init__(self, config, generator: nn.Module, discriminator: nn.Module, l1_weight: float = 100.0,
                  jitter: float = 1.125, gan_weight: float = 1.0, reconstruction: str = "l1",
-                 rebalance: float = 0.5, stroke_augment: bool = False):
+                 rebalance: float = 0.5, stroke_augment: bool = False, zoom: float = 1.0):
         if reconstruction not in RECONSTRUCTION_LOSSES:
             raise ValueError(f"reconstruction loss must be one of {RECONSTRUCTION_LOSSES}")
         if not 0 <= rebalance <= 1:
             raise ValueError(f"rebalance must be in [0, 1], got {rebalance}")
         super().__init__(config, {"G": generator, "D": discriminator})
-        self.l1_weight, self.jitter, self.gan_weight = l1_weight, jitter, gan_weight
+        self.l1_weight, self.jitter, self.zoom, self.gan_weight = l1_weight, jitter, zoom, gan_weight
         self.reconstruction, self.rebalance, self.stroke_augment = reconstruction, rebalance, stroke_augment
         self.fixed: tuple[torch.Tensor, torch.Tensor] | None = None
         self.weights: torch.Tensor | None = None  # palette mode: the cross-entropy's class weights
@@ -113,6 +126,9 @@ class Pix2PixTask(Task):
         parser.add_argument("--temperature", type=float, default=PIX2PIX.config_class.temperature,
                             help="palette mode: the annealed mean's temperature at inference (0: the most likely "
                                  "colour)")
+        parser.add_argument("--region-fill", action=argparse.BooleanOptionalAction, default=False,
+                            help="palette mode: at inference, fill each region the ink encloses with its likeliest "
+                                 "colour instead of the annealed mean per pixel")
         parser.add_argument("--init-from", metavar="MODEL",
                             help="start G from this pix2pix model's weights (a shipped name or folder of the same "
                                  "depth and width); a layer whose shape differs, as the last one in palette mode, "
@@ -123,6 +139,9 @@ class Pix2PixTask(Task):
                             help="weight of the adversarial loss (0: no discriminator, reconstruction alone)")
         parser.add_argument("--jitter", type=float, default=1.125,
                             help="random enlargement before the crop back to size (1: none; mirroring stays on)")
+        parser.add_argument("--zoom", type=float, default=1.0,
+                            help="random scale of each pair between 1/ZOOM and ZOOM, shifted by up to a tenth of its "
+                                 "size, on white paper (1: none), so colours follow shapes, not their size or place")
         parser.add_argument("--mirror-average", action=argparse.BooleanOptionalAction, default=False,
                             help="at inference, average with the mirrored output of the mirrored input (2x compute)")
         parser.add_argument("--inference-mode", choices=("paper", "eval"), default=None,
@@ -137,6 +156,8 @@ class Pix2PixTask(Task):
             raise UsageError(f"--image-size {args.image_size} is not a multiple of 2**{args.depth}")
         if args.jitter < 1:
             raise UsageError(f"--jitter {args.jitter}: the enlargement factor must be at least 1 (1: no jitter)")
+        if args.zoom < 1:
+            raise UsageError(f"--zoom {args.zoom}: the largest scale factor must be at least 1 (1: no zoom)")
         if args.gan_weight < 0 or args.l1_weight < 0 or args.gan_weight == args.l1_weight == 0:
             raise UsageError("--gan-weight and --l1-weight must be at least 0, and not both 0")
         if not args.gan_weight:
@@ -145,6 +166,8 @@ class Pix2PixTask(Task):
                 raise UsageError(f"{' and '.join(named)} with --gan-weight 0: no discriminator is trained")
         if args.output_mode == "palette" and args.data != "openmoji":
             raise UsageError("--output-mode palette: the palette is OpenMoji's; use it with --data openmoji")
+        if args.region_fill and args.output_mode != "palette":
+            raise UsageError("--region-fill chooses among the palette's colours: use it with --output-mode palette")
         if not 0 <= args.rebalance <= 1:
             raise UsageError(f"--rebalance {args.rebalance}: must be in [0, 1]")
         if args.direction and args.data == "openmoji":
@@ -158,7 +181,7 @@ class Pix2PixTask(Task):
         return {"ema_decay": 0.0,
                 "extra": {"data": args.data or args.download, "direction": args.direction,
                           "l1_weight": args.l1_weight, "reconstruction": args.reconstruction,
-                          "gan_weight": args.gan_weight, "jitter": args.jitter, "output_mode": args.output_mode,
+                          "gan_weight": args.gan_weight, "jitter": args.jitter, "zoom": args.zoom, "output_mode": args.output_mode,
                           "rebalance": args.rebalance, "stroke_augment": args.stroke_augment,
                           "init_from": args.init_from}}
 
@@ -173,13 +196,13 @@ class Pix2PixTask(Task):
             input_channels=int(data.sketches.shape[2]), output_channels=int(data.targets.shape[1]), depth=args.depth,
             base_width=args.width, norm=args.norm, dropout=not args.no_dropout, inference_mode=args.inference_mode,
             mirror_average=args.mirror_average, image_size=args.image_size, disc_width=args.disc_width,
-            output_mode=args.output_mode, temperature=args.temperature,
+            output_mode=args.output_mode, temperature=args.temperature, region_fill=args.region_fill,
             palette=openmoji_palette() if args.output_mode == "palette" else [])
         generator = PIX2PIX.generator_class(config)
         earlier_stages = lineage(start_from(generator, args.init_from), "starting weights") if args.init_from else []
         task = cls(config, generator, PIX2PIX.discriminator_class(config),
                    l1_weight=args.l1_weight, gan_weight=args.gan_weight, reconstruction=args.reconstruction,
-                   jitter=args.jitter, rebalance=args.rebalance, stroke_augment=args.stroke_augment)
+                   jitter=args.jitter, rebalance=args.rebalance, stroke_augment=args.stroke_augment, zoom=args.zoom)
         task.earlier_stages = earlier_stages
         return task
 
@@ -213,7 +236,7 @@ class Pix2PixTask(Task):
         return {"sketches": sketches, "targets": targets}
 
     def jitter_pair(self, sketches: torch.Tensor, targets: torch.Tensor):
-        """The same random enlargement-and-crop and mirroring for both images of a pair."""
+        """The same random enlargement-and-crop, zoom and mirroring for both images of a pair."""
         size = sketches.shape[-1]
         big = round(size * self.jitter)
         pair = torch.cat([sketches, targets], dim=1)
@@ -222,6 +245,8 @@ class Pix2PixTask(Task):
             tops = torch.randint(0, big - size + 1, (len(pair),)).tolist()
             lefts = torch.randint(0, big - size + 1, (len(pair),)).tolist()
             pair = torch.stack([p[:, top:top + size, left:left + size] for p, top, left in zip(pair, tops, lefts)])
+        if self.zoom > 1:
+            pair = zoomed(pair, self.zoom)
         flip = torch.rand(len(pair), device=pair.device) < 0.5
         pair = torch.where(flip[:, None, None, None], pair.flip(-1), pair)
         return pair[:, :sketches.shape[1]].contiguous(), pair[:, sketches.shape[1]:].contiguous()

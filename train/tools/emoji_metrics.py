@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFilter
 
+from gan_demo.images import to_pil_images
 from gan_demo.sketch import prepare_drawing
 
 from ..data.openmoji import load_openmoji, openmoji_codes, read_svg
@@ -114,6 +115,12 @@ def palette_score(outputs: torch.Tensor, targets: torch.Tensor, palette: np.ndar
     return float(np.mean(scores))
 
 
+def main_colour_agreement(outputs: torch.Tensor, targets: torch.Tensor) -> float:
+    """The share of images (on [0, 1]) whose main colour by name (``dominant_colour``) is the truth's."""
+    named = [[dominant_colour(image) for image in to_pil_images(batch * 2 - 1)] for batch in (outputs, targets)]
+    return sum(a == b for a, b in zip(*named)) / len(targets)
+
+
 def psnr(outputs: torch.Tensor, targets: torch.Tensor) -> float:
     mse = (outputs.double() - targets.double()).square().flatten(1).mean(1).clamp(min=1e-10)
     return float((-10 * mse.log10()).mean())
@@ -145,6 +152,11 @@ def colouriser_metrics(model, translations) -> dict:
         "palette score": {"value": round(palette_score(outputs, targets, palette), 3), "note": note},
         "palette score of copying the input": {"value": round(palette_score(inputs, targets, palette), 3),
                                                "note": "the baseline"},
+        "main colour right": {
+            "value": round(main_colour_agreement(outputs, targets), 3),
+            "note": f"share of the {len(targets)} held-out emoji whose main colour by name (red, orange, yellow, "
+                    f"green, blue, purple or pink, brown, grey: the most pixels' nearest, paper and ink aside) is "
+                    f"the truth's"},
         "marker PSNR gain over the baseline (dB)": {
             "value": round(psnr(fat_outputs, fat_targets) - psnr(fat_inputs, fat_targets), 2),
             "note": f"the held-out line art drawn with a fat marker (a {MARKER_FILTER} px minimum filter at 256 px)"},
