@@ -122,7 +122,8 @@ def test_palette_mode_decodes_logits_to_palette_colours():
 
 def test_region_fill_gives_each_enclosed_region_its_likeliest_colour_and_leaves_ink_and_paper_alone():
     """Inside a ring the model says red on 60 % of the pixels and green on 40 % (speckled): region fill paints the
-    whole inside red; a second ring's inside, likelier green overall, comes out all green; outside stays white."""
+    whole inside red; a second ring's inside, likelier green overall, comes out all green; outside stays white;
+    a region the model gives paper a fair chance (PAPER_DOUBT) stays paper."""
     config = dataclasses.replace(TINY_CONFIGS["pix2pix"](), output_mode="palette", palette=TINY_PALETTE,
                                  region_fill=True)
     module = UnetGenerator(config).eval()
@@ -148,6 +149,11 @@ def test_region_fill_gives_each_enclosed_region_its_likeliest_colour_and_leaves_
         pixels = image[:, inside == ring].T.add(1).mul(127.5).round()
         assert (pixels == torch.tensor(colour, dtype=pixels.dtype)).all()
     assert (image[:, 0, 16] == 1).all() and (image[:, sketches[0, 0] < 0] == -1).all()  # paper white, ink black
+    logits[0, 0][inside == 2] = 2.2  # the second inside: green still likeliest per pixel, paper 28 %
+    with torch.no_grad():
+        image = module.coloured(logits, sketches)[0]
+    assert (image[:, inside == 2] == 1).all() and (image[:, inside == 1].T.add(1).mul(127.5).round()
+                                                   == torch.tensor(RED, dtype=image.dtype)).all()
     with pytest.raises(ValueError, match="palette"):
         Pix2PixConfig(region_fill=True)
 

@@ -172,10 +172,16 @@ class UnetGenerator(nn.Module):
         return torch.einsum("nkhw,kc->nchw", weights, colours)
 
 
+# a region whose mean probability of white paper is at least this stays paper: there the model half-draws
+# something the drawing does not show (a grey cloud under a drawn sun), where it fills a drawn shape at >= 0.99
+PAPER_DOUBT = 0.1
+
+
 def region_means(probabilities: torch.Tensor, sketches: torch.Tensor, white: int) -> torch.Tensor:
     """(N, K, H, W) colour probabilities with each pixel's replaced by their mean over its region: the
-    4-connected pixels of paper (lighter than mid-grey in ``sketches``) whose likeliest colour is not ``white``.
-    Ink, and paper the model leaves white, keep their own."""
+    4-connected pixels of paper (lighter than mid-grey in ``sketches``) whose likeliest colour is not ``white``;
+    a region at least PAPER_DOUBT likely white becomes white. Ink, and paper the model leaves white, keep their
+    own."""
     paper = sketches.mean(dim=1) > 0
     regions = (paper & (probabilities.argmax(dim=1) != white)).cpu().numpy()
     pooled = probabilities.clone()
@@ -187,6 +193,9 @@ def region_means(probabilities: torch.Tensor, sketches: torch.Tensor, white: int
         flat = probabilities[i].flatten(1)
         sums = flat.new_zeros(len(flat), count + 1).index_add_(1, labels, flat)
         means = sums / torch.bincount(labels, minlength=count + 1)
+        doubted = means[white] >= PAPER_DOUBT
+        means[:, doubted] = 0
+        means[white, doubted] = 1
         pooled[i] = torch.where(labels > 0, means[:, labels], flat).view_as(probabilities[i])
     return pooled
 
