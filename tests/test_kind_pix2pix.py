@@ -158,6 +158,36 @@ def test_region_fill_gives_each_enclosed_region_its_likeliest_colour_and_leaves_
         Pix2PixConfig(region_fill=True)
 
 
+def test_region_fill_keeps_apart_the_paper_a_one_pixel_diagonal_line_divides():
+    """A square split corner to corner by a 1-px diagonal of ink, each half speckled with the other's colour:
+    each half comes out in its own likeliest colour (regions are 4-connected paper, so a diagonal line is a wall),
+    for every image of a batch."""
+    config = dataclasses.replace(TINY_CONFIGS["pix2pix"](), output_mode="palette", palette=TINY_PALETTE,
+                                 region_fill=True)
+    module = UnetGenerator(config).eval()
+    sketch = Image.new("L", (32, 32), 255)
+    ImageDraw.Draw(sketch).rectangle((4, 4, 27, 27), outline=0, width=1)
+    ImageDraw.Draw(sketch).line((4, 4, 27, 27), fill=0, width=1)
+    sketches = torch.from_numpy(np.asarray(sketch, dtype=np.float32) / 127.5 - 1)[None, None].repeat(2, 1, 1, 1)
+    rows, cols = torch.meshgrid(torch.arange(32), torch.arange(32), indexing="ij")
+    inside = (rows > 4) & (rows < 27) & (cols > 4) & (cols < 27) & (sketches[0, 0] > 0)
+    upper = inside & (cols > rows)
+    logits = torch.full((2, 4, 32, 32), -5.0)
+    logits[:, 0] = 5  # paper outside
+    logits[:, 0][:, sketches[0, 0] < 0], logits[:, 1][:, sketches[0, 0] < 0] = -5, 5
+    logits[:, 0][:, inside] = -5
+    # speckled: 70 % of a half's pixels say its colour, 30 % the other half's (merged halves would tie)
+    speckle = torch.rand(32, 32, generator=torch.Generator().manual_seed(1)) < 0.3
+    for i, (top, bottom) in enumerate(((2, 3), (3, 2))):  # image 0: upper half red, lower green; image 1: reversed
+        for half, colour, other in ((upper, top, bottom), (inside & ~upper, bottom, top)):
+            logits[i, colour][half & ~speckle], logits[i, other][half & speckle] = 3, 3
+    with torch.no_grad():
+        images = module.coloured(logits, sketches).add(1).mul(127.5).round()
+    red, green = torch.tensor(RED, dtype=images.dtype), torch.tensor(GREEN, dtype=images.dtype)
+    for image, (top, bottom) in zip(images, ((red, green), (green, red))):
+        assert (image[:, upper].T == top).all() and (image[:, inside & ~upper].T == bottom).all()
+
+
 def fill_of(sketch: Image.Image) -> Image.Image:
     """0 outside the rings, 1 inside the first (upper left), 2 inside the second."""
     regions = Image.new("L", sketch.size, 0)
@@ -321,6 +351,7 @@ def test_stroke_augmented_training_batches_keep_the_shapes_and_range():
     batch = task.make_batch(data, torch.arange(4))
     assert batch["sketches"].shape == (4, 1, 32, 32) and batch["targets"].shape == (4, 3, 32, 32)
     assert all(-1 <= image.min() and image.max() <= 1 for image in batch.values())
+
 
 def test_zoom_scales_and_shifts_sketch_and_target_alike_on_white_paper():
     torch.manual_seed(0)

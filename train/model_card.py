@@ -75,10 +75,14 @@ def render_model_card(name: str, config: dict, folder: Path | None = None) -> st
     lines.append(f"- **Licence:** {LICENCES[licence]}")
     if spec.objective is not None:
         lines.append(f"- **Objective:** {spec.objective(training.get('options', {}))}")
-    preset = matching_preset(training.get("command", ""))
-    recipe = f" (the recipe of `python -m train --preset {preset}`)" if preset in PRESETS else ""
+    command = training.get("command", "")
+    preset = matching_preset(command)
+    recipe = ""
+    if preset in PRESETS:
+        recipe = (f" (the `{preset}` preset's recipe, the options after `--preset` overriding it)"
+                  if "--preset" in command else f" (the recipe of `python -m train --preset {preset}`)")
     lines += [
-        f"- **Command:** `{training.get('command', '')}`{recipe}",
+        f"- **Command:** `{command}`{recipe}",
         *stage_lines(training.get("earlier_stages", [])),
         f"- **Device:** {training.get('device', 'unknown')}",
         f"- **Wall time:** {training.get('wall_time_seconds', 0) / 60:.1f} min, "

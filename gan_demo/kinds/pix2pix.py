@@ -8,8 +8,9 @@ With batch norm the convolutions next to a norm layer have no bias; with (affine
 ``output_mode="palette"`` makes the generator a per-pixel classifier over a fixed set of colours (colourisation by
 classification, Zhang et al. 2016): the last layer gives one logit per palette colour, and ``forward`` decodes
 them to an RGB image by the annealed mean, so an ambiguous shape gets one plausible colour, not the average.
-With ``region_fill`` the model commits further at inference: every region the ink encloses gets the one colour
-likeliest over the whole region, so a shape the model hesitates about is not speckled with two colours.
+With ``region_fill`` the model commits further at inference: each patch of paper the ink bounds and the model
+colours gets the one colour likeliest over the whole patch, so a shape the model hesitates about is not speckled
+with two colours (paper it leaves white stays white).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from ..translate import SketchTranslator
 NORMS = ("batch", "instance", "none")
 INFERENCE_MODES = ("paper", "eval")
 OUTPUT_MODES = ("rgb", "palette")
+PAPER = "#FFFFFF"
 
 
 @dataclass
@@ -68,8 +70,9 @@ class Pix2PixConfig:
             raise ValueError("palette mode needs at least two palette colours and 3 output channels")
         if self.temperature < 0:
             raise ValueError(f"temperature must be at least 0, got {self.temperature}")
-        if self.region_fill and self.output_mode != "palette":
-            raise ValueError("region_fill needs palette mode: it chooses among the palette's colours")
+        if self.region_fill and (self.output_mode != "palette" or PAPER not in [c.upper() for c in self.palette]):
+            raise ValueError(f"region_fill needs palette mode with white paper ({PAPER}) in the palette: it chooses "
+                             f"among the palette's colours and leaves doubtful regions paper")
 
     @property
     def final_channels(self) -> int:
@@ -152,16 +155,16 @@ class UnetGenerator(nn.Module):
         """(N, input_channels, H, W) in [-1, 1] -> (N, output_channels, H, W) in [-1, 1]."""
         return self.coloured(self.logits(images), images)
 
-    def coloured(self, output: torch.Tensor, sketches: torch.Tensor) -> torch.Tensor:
+    def coloured(self, raw: torch.Tensor, sketches: torch.Tensor) -> torch.Tensor:
         """``logits``' output for ``sketches`` -> the RGB image: the output itself in rgb mode; in palette mode
-        the annealed mean, or with ``region_fill`` each enclosed region's likeliest colour."""
+        the annealed mean, or with ``region_fill`` each region's likeliest colour (``region_means``)."""
         if self.colours is None:
-            return output
+            return raw
         if not self.config.region_fill:
-            return self.decode(output)
-        white = int((self.colours - 1).abs().sum(1).argmin())
-        probabilities = region_means(torch.softmax(output.float(), dim=1), sketches, white)
-        return self.colours.to(output.dtype)[probabilities.argmax(1)].permute(0, 3, 1, 2)
+            return self.decode(raw)
+        paper = [c.upper() for c in self.config.palette].index(PAPER)
+        probabilities = region_means(torch.softmax(raw.float(), dim=1), sketches, paper)
+        return self.colours.to(raw.dtype)[probabilities.argmax(1)].permute(0, 3, 1, 2)
 
     def decode(self, logits: torch.Tensor) -> torch.Tensor:
         """Palette logits -> RGB in [-1, 1]: the annealed mean at the config's temperature (0: the mode)."""

@@ -71,7 +71,8 @@ def class_weights(counts: torch.Tensor, rebalance: float) -> torch.Tensor:
 
 def zoomed(images: torch.Tensor, zoom: float) -> torch.Tensor:
     """(N, C, S, S) in [-1, 1] on white paper, each scaled about its centre by its own factor between 1 / ``zoom``
-    and ``zoom`` (log-uniform) and shifted by up to a tenth of its size; what comes into view is white."""
+    and ``zoom`` (log-uniform) and shifted by up to a tenth of its scaled size; what comes into view is white.
+    Bilinear: a palette target's edge pixels blend two colours, and the nearest palette colour names them."""
     n = len(images)
     scale = zoom ** (torch.rand(n) * 2 - 1)
     theta = torch.zeros(n, 2, 3)
@@ -141,7 +142,8 @@ class Pix2PixTask(Task):
                             help="random enlargement before the crop back to size (1: none; mirroring stays on)")
         parser.add_argument("--zoom", type=float, default=1.0,
                             help="random scale of each pair between 1/ZOOM and ZOOM, shifted by up to a tenth of its "
-                                 "size, on white paper (1: none), so colours follow shapes, not their size or place")
+                                 "scaled size, on white paper (1: none), so colours follow shapes, not their size or "
+                                 "place")
         parser.add_argument("--mirror-average", action=argparse.BooleanOptionalAction, default=False,
                             help="at inference, average with the mirrored output of the mirrored input (2x compute)")
         parser.add_argument("--inference-mode", choices=("paper", "eval"), default=None,
@@ -181,7 +183,8 @@ class Pix2PixTask(Task):
         return {"ema_decay": 0.0,
                 "extra": {"data": args.data or args.download, "direction": args.direction,
                           "l1_weight": args.l1_weight, "reconstruction": args.reconstruction,
-                          "gan_weight": args.gan_weight, "jitter": args.jitter, "zoom": args.zoom, "output_mode": args.output_mode,
+                          "gan_weight": args.gan_weight, "jitter": args.jitter, "zoom": args.zoom,
+                          "output_mode": args.output_mode,
                           "rebalance": args.rebalance, "stroke_augment": args.stroke_augment,
                           "init_from": args.init_from}}
 

@@ -116,9 +116,10 @@ def palette_score(outputs: torch.Tensor, targets: torch.Tensor, palette: np.ndar
 
 
 def main_colour_agreement(outputs: torch.Tensor, targets: torch.Tensor) -> float:
-    """The share of images (on [0, 1]) whose main colour by name (``dominant_colour``) is the truth's."""
+    """The share of images (on [0, 1]) whose main colour by name (``dominant_colour``) is the truth's (an image
+    of paper and ink alone has none, and matches nothing)."""
     named = [[dominant_colour(image) for image in to_pil_images(batch * 2 - 1)] for batch in (outputs, targets)]
-    return sum(a == b for a, b in zip(*named)) / len(targets)
+    return sum(a is not None and a == b for a, b in zip(*named)) / len(targets)
 
 
 def psnr(outputs: torch.Tensor, targets: torch.Tensor) -> float:
@@ -154,9 +155,8 @@ def colouriser_metrics(model, translations) -> dict:
                                                "note": "the baseline"},
         "main colour right": {
             "value": round(main_colour_agreement(outputs, targets), 3),
-            "note": f"share of the {len(targets)} held-out emoji whose main colour by name (red, orange, yellow, "
-                    f"green, blue, purple or pink, brown, grey: the most pixels' nearest, paper and ink aside) is "
-                    f"the truth's"},
+            "note": f"share of the {len(targets)} held-out emoji whose main colour by name "
+                    f"({', '.join(NAMED_COLOURS)}: the most pixels' nearest, paper and ink aside) is the truth's"},
         "marker PSNR gain over the baseline (dB)": {
             "value": round(psnr(fat_outputs, fat_targets) - psnr(fat_inputs, fat_targets), 2),
             "note": f"the held-out line art drawn with a fat marker (a {MARKER_FILTER} px minimum filter at 256 px)"},
