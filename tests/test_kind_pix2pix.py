@@ -124,17 +124,13 @@ def test_region_fill_gives_each_enclosed_region_its_likeliest_colour_and_leaves_
     """Inside a ring the model says red on 60 % of the pixels and green on 40 % (speckled): region fill paints the
     whole inside red; a second ring's inside, likelier green overall, comes out all green; outside stays white;
     a region the model gives paper a fair chance (PAPER_DOUBT) stays paper."""
-    config = dataclasses.replace(TINY_CONFIGS["pix2pix"](), output_mode="palette", palette=TINY_PALETTE,
-                                 region_fill=True)
-    module = UnetGenerator(config).eval()
+    module = region_filling_generator()
     sketch = Image.new("L", (32, 32), 255)
     ImageDraw.Draw(sketch).ellipse((2, 2, 14, 14), outline=0, width=1)
     ImageDraw.Draw(sketch).ellipse((17, 17, 29, 29), outline=0, width=1)
-    sketches = torch.from_numpy(np.asarray(sketch, dtype=np.float32) / 127.5 - 1)[None, None]
+    sketches = sketch_batch(sketch, 1)
     inside = torch.from_numpy(np.array(fill_of(sketch)))
-    logits = torch.full((1, 4, 32, 32), -5.0)
-    logits[0, 0] = 5  # white paper everywhere
-    logits[0, 0][sketches[0, 0] < 0], logits[0, 1][sketches[0, 0] < 0] = -5, 5  # black ink on the lines
+    logits = paper_and_ink_logits(sketches)
     speckle = torch.rand(32, 32, generator=torch.Generator().manual_seed(0))
     for ring, red_share in ((1, 0.6), (2, 0.3)):
         here = inside == ring
@@ -162,19 +158,15 @@ def test_region_fill_keeps_apart_the_paper_a_one_pixel_diagonal_line_divides():
     """A square split corner to corner by a 1-px diagonal of ink, each half speckled with the other's colour:
     each half comes out in its own likeliest colour (regions are 4-connected paper, so a diagonal line is a wall),
     for every image of a batch."""
-    config = dataclasses.replace(TINY_CONFIGS["pix2pix"](), output_mode="palette", palette=TINY_PALETTE,
-                                 region_fill=True)
-    module = UnetGenerator(config).eval()
+    module = region_filling_generator()
     sketch = Image.new("L", (32, 32), 255)
     ImageDraw.Draw(sketch).rectangle((4, 4, 27, 27), outline=0, width=1)
     ImageDraw.Draw(sketch).line((4, 4, 27, 27), fill=0, width=1)
-    sketches = torch.from_numpy(np.asarray(sketch, dtype=np.float32) / 127.5 - 1)[None, None].repeat(2, 1, 1, 1)
+    sketches = sketch_batch(sketch, 2)
     rows, cols = torch.meshgrid(torch.arange(32), torch.arange(32), indexing="ij")
     inside = (rows > 4) & (rows < 27) & (cols > 4) & (cols < 27) & (sketches[0, 0] > 0)
     upper = inside & (cols > rows)
-    logits = torch.full((2, 4, 32, 32), -5.0)
-    logits[:, 0] = 5  # paper outside
-    logits[:, 0][:, sketches[0, 0] < 0], logits[:, 1][:, sketches[0, 0] < 0] = -5, 5
+    logits = paper_and_ink_logits(sketches)
     logits[:, 0][:, inside] = -5
     # speckled: 70 % of a half's pixels say its colour, 30 % the other half's (merged halves would tie)
     speckle = torch.rand(32, 32, generator=torch.Generator().manual_seed(1)) < 0.3
@@ -186,6 +178,25 @@ def test_region_fill_keeps_apart_the_paper_a_one_pixel_diagonal_line_divides():
     red, green = torch.tensor(RED, dtype=images.dtype), torch.tensor(GREEN, dtype=images.dtype)
     for image, (top, bottom) in zip(images, ((red, green), (green, red))):
         assert (image[:, upper].T == top).all() and (image[:, inside & ~upper].T == bottom).all()
+
+
+def region_filling_generator() -> UnetGenerator:
+    config = dataclasses.replace(TINY_CONFIGS["pix2pix"](), output_mode="palette", palette=TINY_PALETTE,
+                                 region_fill=True)
+    return UnetGenerator(config).eval()
+
+
+def sketch_batch(sketch: Image.Image, count: int) -> torch.Tensor:
+    """(count, 1, H, W) copies of a greyscale drawing in [-1, 1]."""
+    return torch.from_numpy(np.asarray(sketch, dtype=np.float32) / 127.5 - 1)[None, None].repeat(count, 1, 1, 1)
+
+
+def paper_and_ink_logits(sketches: torch.Tensor) -> torch.Tensor:
+    """Logits over TINY_PALETTE: white paper everywhere, black ink on the sketches' lines."""
+    ink = sketches[:, 0] < 0
+    logits = torch.full((len(sketches), len(TINY_PALETTE), *ink.shape[1:]), -5.0)
+    logits[:, 0], logits[:, 1] = torch.where(ink, -5.0, 5.0), torch.where(ink, 5.0, -5.0)
+    return logits
 
 
 def fill_of(sketch: Image.Image) -> Image.Image:
