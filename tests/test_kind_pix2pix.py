@@ -375,3 +375,15 @@ def test_zoom_scales_and_shifts_sketch_and_target_alike_on_white_paper():
     assert 0.8 / 1.5 ** 2 < area.min() < 0.8 and 1.25 < area.max() < 1.2 * 1.5 ** 2, area
     centres = [torch.nonzero(p[0] < 0).float().mean(0) for p in pairs]
     assert max(abs(c - 31.5).max() for c in centres) > 2  # shifted, not only scaled
+
+
+def test_main_colour_agreement_counts_images_whose_main_colour_is_the_truths():
+    """Red against red counts, red against yellow does not, and two images of bare paper match nothing."""
+    from train.tools.emoji_metrics import main_colour_agreement
+
+    def flat(rgb):
+        return torch.tensor(rgb, dtype=torch.float32).div(255).view(1, 3, 1, 1).expand(1, 3, 8, 8)
+
+    red, yellow, paper = flat(RED), flat((252, 234, 43)), flat((255, 255, 255))
+    outputs, targets = torch.cat([red, red, paper]), torch.cat([red, yellow, paper])
+    assert main_colour_agreement(outputs, targets) == pytest.approx(1 / 3)
