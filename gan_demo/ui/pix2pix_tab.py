@@ -73,7 +73,10 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         return None
     with gr.Row():
         with gr.Column():
-            model = gr.Dropdown(names, value=names[0] if names else None, label="Model")
+            model = gr.Dropdown(names, value=names[0], label="Model",
+                                info=f"{FIRST_CHOICE} gives each shape one colour (a heart comes out red); "
+                                     "openmoji-pix2pix paints what the outline cannot tell in a mean colour"
+                                if FIRST_CHOICE in names else None)
             sketch = gr.Sketchpad(
                 label="Draw here (black lines on white)", type="pil", image_mode="RGB",
                 canvas_size=(CANVAS, CANVAS), fixed_canvas=True, height=CANVAS + 80, layers=False, transforms=(),
