@@ -18,7 +18,6 @@ import functools
 from dataclasses import dataclass, field
 
 import torch
-from scipy import ndimage
 from torch import nn
 
 from ..foreign import drop_old_norm_keys
@@ -185,6 +184,8 @@ def region_means(probabilities: torch.Tensor, sketches: torch.Tensor, white: int
     4-connected pixels of paper (lighter than mid-grey in ``sketches``) whose likeliest colour is not ``white``;
     a region at least PAPER_DOUBT likely white becomes white. Ink, and paper the model leaves white, keep their
     own."""
+    from scipy import ndimage  # 0.2 s to import: paid by the first region fill, not by every kind's start-up
+
     paper = sketches.mean(dim=1) > 0
     regions = (paper & (probabilities.argmax(dim=1) != white)).cpu().numpy()
     pooled = probabilities.clone()
