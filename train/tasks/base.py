@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import abc
 import argparse
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -83,6 +84,16 @@ class Task(abc.ABC):
 
     def prepare(self, data) -> None:
         """Precompute what the sample grid needs from the data (once, before the first step)."""
+
+    @contextmanager
+    def uncompiled(self, name: str):
+        """Within the block, ``networks[name]`` is the module as it was before the loop's ``torch.compile``."""
+        compiled = self.networks[name]
+        self.networks[name] = getattr(compiled, "_orig_mod", compiled)
+        try:
+            yield
+        finally:
+            self.networks[name] = compiled
 
     # ---- what gets saved ------------------------------------------------------------------------------------------
     @property

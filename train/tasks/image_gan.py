@@ -135,7 +135,8 @@ class ImageGANTask(Task):
     def r1_penalty(self, batch: dict) -> tuple[torch.Tensor, dict]:
         """gamma/2 E|grad_x D(x)|^2 on (augmented) real images, times the interval it runs at."""
         real = batch["real"].detach().requires_grad_(True)
-        logits, _ = self.judge(real, batch["labels"])
+        with self.uncompiled("D"):  # torch.compile cannot differentiate twice, and the penalty's backward does
+            logits, _ = self.judge(real, batch["labels"])
         gradient, = torch.autograd.grad(logits.float().sum(), real, create_graph=True)
         penalty = gradient.float().square().sum((1, 2, 3)).mean()
         return penalty * (self.r1_gamma / 2 * self.r1_every), {"R1": penalty.detach()}
