@@ -57,7 +57,7 @@ def test_mnist_cgan_draws_the_digit_its_label_asks_for():
     with torch.no_grad():
         predicted = load_classifier()(images).argmax(1)
     per_class = [(predicted[labels == k] == k).float().mean().item() for k in range(10)]
-    assert (predicted == labels).float().mean() >= 0.985, per_class  # the bar (measured: 99.8 %)
+    assert (predicted == labels).float().mean() >= 0.985, per_class  # the bar (measured: 99.5 %)
     assert min(per_class) >= 0.95, per_class
 
 

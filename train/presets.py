@@ -9,11 +9,11 @@ from .errors import UsageError
 # name -> (what it makes, the sub-command and flags)
 PRESETS: dict[str, tuple[str, str]] = {
     "mnist-cgan": ("the shipped MNIST conditional GAN",
-                   "cgan --data mnist --label-input projection --augment translation --width 128 --epochs 150 "
-                   "--lr-decay-epochs 75 --save-every 200"),
+                   "cgan --data mnist --label-input projection --augment none --width 128 --epochs 150 "
+                   "--lr-decay-epochs 75 --save-every 200 --half-weights"),
     "mnist-dcgan": ("the shipped MNIST DCGAN",
-                    "dcgan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --r1-gamma 1 --epochs 300 "
-                    "--lr-decay-epochs 150 --batch-size 64 --save-every 2000"),
+                    "dcgan --data mnist --augment none --width 128 --lr-g 1e-3 --lr-d 2e-4 --r1-gamma 1 --epochs 250 "
+                    "--lr-decay-epochs 125 --batch-size 64 --save-every 2000 --half-weights"),
     "mnist-infogan": ("the shipped MNIST InfoGAN",
                       "infogan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --continuous-weight 0.5 "
                       "--epochs 120 --lr-decay-epochs 60 --save-every 2000 --half-weights"),
