@@ -414,6 +414,15 @@ def test_a_preset_is_the_shipped_recipe_and_later_flags_override_it(tmp_path, ca
     assert options["command_line"].startswith("python -m train --preset openmoji-pix2pix")
 
 
+@pytest.mark.parametrize("data, policy", [("mnist", "cutout"), ("fashion-mnist", "cutout"),
+                                          ("openmoji", "color,translation,cutout")])
+def test_digits_and_clothes_train_without_translation_by_default(tmp_path, capsys, data, policy):
+    """Shifted digits cost the cGAN its Fréchet distance (29.2 with translation, 12.0 without): only colour data
+    is translated unless --augment says otherwise."""
+    assert main(["dcgan", "--data", data, "--out", str(tmp_path / "run"), "--dry-run"]) == 0
+    assert json.loads(capsys.readouterr().out)["augment"] == policy
+
+
 def test_a_resume_names_every_flag_the_saved_run_overrides(tmp_path, caplog):
     data = make_image_folder(tmp_path / "discs")
     out = tmp_path / "run"
