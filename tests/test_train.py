@@ -85,7 +85,9 @@ def test_detective_trains_a_new_discriminator_for_a_run_saved_without_one(tmp_pa
     figures = json.loads((out / "config.json").read_text())["detective"]
     assert figures["fresh_steps"] == 100 and figures["before"]["the generator's samples"] >= 90
     assert figures["after"]["blank images"] >= 90
-    assert "100 steps from scratch" in (out / "README.md").read_text()
+    card = (out / "README.md").read_text()
+    assert "100 steps from scratch" in card
+    assert ("a fake of the same label" in card) == (kind == "cgan")  # an unconditional D judges no label
     assert gan_demo.load(str(out)).realness(Image.new("L", (28, 28), 0), 3 if kind == "cgan" else None) < 0.5
 
 
