@@ -10,10 +10,10 @@ from .errors import UsageError
 PRESETS: dict[str, tuple[str, str]] = {
     "mnist-cgan": ("the shipped MNIST conditional GAN",
                    "cgan --data mnist --label-input projection --augment none --width 128 --epochs 150 "
-                   "--lr-decay-epochs 75 --save-every 200 --half-weights"),
+                   "--lr-decay-epochs 75 --save-every 200 --half-weights --precision fp32"),
     "mnist-dcgan": ("the shipped MNIST DCGAN",
                     "dcgan --data mnist --augment none --width 128 --lr-g 1e-3 --lr-d 2e-4 --r1-gamma 1 --epochs 250 "
-                    "--lr-decay-epochs 125 --batch-size 64 --save-every 2000 --half-weights"),
+                    "--lr-decay-epochs 125 --batch-size 64 --save-every 2000 --half-weights --precision fp32"),
     "mnist-infogan": ("the shipped MNIST InfoGAN",
                       "infogan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --continuous-weight 0.5 "
                       "--epochs 120 --lr-decay-epochs 60 --save-every 2000 --half-weights"),
