@@ -115,7 +115,7 @@ def render_model_card(name: str, config: dict, folder: Path | None = None) -> st
             f"{origin} against blank images and static: "
             f"`{detective['command']}` ({detective.get('fresh_steps', 0) + detective['steps']} steps, "
             f"{detective['seconds'] / 60:.1f} min). "
-            f"Real images scoring above a fake{' of the same label' if config.get('kind') == 'cgan' else ''}, "
+            f"Real images scoring above a fake{' of the same label' if spec.view == 'conditional' else ''}, "
             f"on {detective['held_out_images']} "
             "held-out real images:", "", "| fake | before | after |", "|---|---|---|"]
         lines += [f"| {name} | {detective['before'][name]} % | {value} % |"
