@@ -72,28 +72,52 @@ def test_mnist_dcgan_draws_every_digit_from_random_z():
     assert shares.min() >= 0.05, shares.tolist()
 
 
+def real_beats_junk(model, real_images: list, asked: list) -> dict[str, float]:
+    """Through the same path as /realness (PIL images of any size): for each kind of junk image, the share of
+    ``real_images`` the model's detective finds more real than a fresh junk image (asking each real one's label)."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    mode, shape = ("RGB", (64, 64, 3)) if model.channels == 3 else ("L", (28, 28))
+    junk = {
+        "noise": lambda: Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode),
+        "white canvas": lambda: Image.new("L", (280, 280), 255),
+        "black canvas": lambda: Image.new("L", (28, 28), 0),
+        "grey image": lambda: Image.new("L", (28, 28), int(rng.integers(0, 256))),
+    }
+    real = [model.realness(image, label) for image, label in zip(real_images, asked)]
+    return {name: float(np.mean([r > model.realness(make(), label) for r, label in zip(real, asked)]))
+            for name, make in junk.items()}
+
+
 @pytest.mark.parametrize("name", ["mnist-cgan", "mnist-dcgan"])
 def test_the_digit_detectives_prefer_real_digits_to_noise_and_blank_images(digits, name):
-    """Through the same path as /realness (PIL images of any size), for 100 held-out real digits."""
+    """100 held-out real digits."""
     from PIL import Image
 
     from train.tools.classifier import split_mnist
 
     model = gan_demo.load(name)
     images, labels = digits
-    rng = np.random.default_rng(0)
-    picks = rng.choice(split_mnist()[2].numpy(), 100, replace=False)
-    asked = {i: int(labels[i]) if model.kind == "cgan" else None for i in picks}
-    real = [model.realness(Image.fromarray(((images[i, 0] + 1) * 127.5).byte().numpy()), asked[i]) for i in picks]
-    fakes = {
-        "noise": lambda: Image.fromarray(rng.integers(0, 256, (28, 28), dtype=np.uint8)),
-        "white canvas": lambda: Image.new("L", (280, 280), 255),
-        "black canvas": lambda: Image.new("L", (28, 28), 0),
-        "grey image": lambda: Image.new("L", (28, 28), int(rng.integers(0, 256))),
-    }
-    for fake, make in fakes.items():
-        wins = np.mean([r > model.realness(make(), asked[i]) for r, i in zip(real, picks)])
-        assert wins >= 0.95, (fake, wins)
+    picks = np.random.default_rng(0).choice(split_mnist()[2].numpy(), 100, replace=False)
+    real = [Image.fromarray(((images[i, 0] + 1) * 127.5).byte().numpy()) for i in picks]
+    asked = [int(labels[i]) if model.kind == "cgan" else None for i in picks]
+    wins = real_beats_junk(model, real, asked)
+    assert min(wins.values()) >= 0.95, wins
+
+
+def test_the_emoji_detective_prefers_held_out_emoji_to_noise_and_blank_images():
+    """The DCGAN tab's meter with the emoji model: 100 held-out OpenMoji emoji."""
+    from PIL import Image
+
+    from train.data.openmoji import load_openmoji
+
+    model = gan_demo.load("openmoji-dcgan")
+    emoji = load_openmoji(64, split="test").images
+    picks = np.random.default_rng(0).choice(len(emoji), 100, replace=False)
+    real = [Image.fromarray(emoji[i].permute(1, 2, 0).numpy()) for i in picks]
+    wins = real_beats_junk(model, real, [None] * len(real))
+    assert min(wins.values()) >= 0.95, wins
 
 
 def test_openmoji_pix2pix_colours_held_out_line_art_closer_to_the_truth_than_the_line_art():
