@@ -78,9 +78,9 @@ def real_beats_junk(model, real_images: list, asked: list) -> dict[str, float]:
     from PIL import Image
 
     rng = np.random.default_rng(0)
-    mode, shape = ("RGB", (64, 64, 3)) if model.channels == 3 else ("L", (28, 28))
+    shape = (64, 64, 3) if model.channels == 3 else (28, 28)
     junk = {
-        "noise": lambda: Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8), mode),
+        "noise": lambda: Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8)),  # RGB or L by its shape
         "white canvas": lambda: Image.new("L", (280, 280), 255),
         "black canvas": lambda: Image.new("L", (28, 28), 0),
         "grey image": lambda: Image.new("L", (28, 28), int(rng.integers(0, 256))),
