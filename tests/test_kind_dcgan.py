@@ -81,3 +81,39 @@ def test_evaluating_a_digit_dcgan_reports_how_its_samples_spread_over_the_digits
     assert sum(shares["per_class"].values()) == pytest.approx(1.0, abs=1e-3)
     assert shares["value"] == min(shares["per_class"].values())
     assert "| share |" in (out / "README.md").read_text()
+
+
+def test_a_run_continues_a_trained_model_from_its_generator_and_detective(tmp_path, capsys):
+    """--init-from: the new run's G and D start as the trained ones (not fresh ones), its card keeps the command
+    that made them, and a checkpoint of another width or kind is refused, naming what differs."""
+    from train.cli import build_parser, main
+
+    digits = ["--data", "mnist", "--data-limit", "64", "--device", "cpu", "--quiet"]
+    tiny = [*digits, "--width", "8"]
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert main(["dcgan", *tiny, "--max-steps", "2", "--out", str(first)]) == 0
+    trained = gan_demo.load(str(first))
+
+    args = build_parser().parse_args(["dcgan", *tiny, "--init-from", str(first), "--out", str(second)])
+    DCGANTask.validate(args)
+    torch.manual_seed(1)
+    task = DCGANTask.from_args(args, DCGANTask.load_data(args))
+    for network, source in ((task.generator, trained.module), (task.networks["D"], trained.discriminator)):
+        started, saved = network.state_dict(), source.state_dict()
+        assert started.keys() == saved.keys()
+        assert all(torch.equal(started[key], saved[key]) for key in saved)
+    args.init_from = None
+    fresh = DCGANTask.from_args(args, DCGANTask.load_data(args))
+    assert not torch.equal(fresh.generator.main[0].weight, trained.module.main[0].weight)
+
+    assert main(["dcgan", *tiny, "--max-steps", "1", "--init-from", str(first), "--out", str(second)]) == 0
+    stages = json.loads((second / "config.json").read_text())["training"]["earlier_stages"]
+    assert [stage["role"] for stage in stages] == ["starting weights"]
+    assert f"--out {first}" in stages[0]["command"] and stages[0]["steps"] == 2
+    assert "starting weights: `python -m train dcgan" in (second / "README.md").read_text()
+
+    capsys.readouterr()
+    assert main(["dcgan", *digits, "--width", "16", "--init-from", str(first), "--out", str(tmp_path / "w")]) == 2
+    assert "not this architecture (main.0.weight" in capsys.readouterr().err
+    assert main(["cgan", *tiny, "--init-from", str(first), "--out", str(tmp_path / "c")]) == 2
+    assert "a dcgan checkpoint, not cgan" in capsys.readouterr().err

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..errors import UsageError
+
 
 @dataclass(frozen=True)
 class Phase:
@@ -31,6 +33,18 @@ class Phase:
 def to_unit_range(images: torch.Tensor) -> torch.Tensor:
     """uint8 [0, 255] -> float [-1, 1]."""
     return images.float().div_(127.5).sub_(1.0)
+
+
+def copy_weights(target: nn.Module, source: nn.Module, what: str) -> None:
+    """``source``'s weights into ``target`` (each tensor cast to the target's dtype: a half-weights checkpoint trains
+    on in fp32), or a UsageError naming the first tensor that one of them lacks or has in another shape."""
+    wanted, given = target.state_dict(), source.state_dict()
+    for key in sorted(wanted.keys() | given.keys()):
+        if key not in wanted or key not in given or wanted[key].shape != given[key].shape:
+            shapes = [tuple(state[key].shape) if key in state else "missing" for state in (wanted, given)]
+            raise UsageError(f"{what}: not this architecture ({key}: {shapes[0]} here, {shapes[1]} there); "
+                             f"pass the flags it was trained with (--width, ...)")
+    target.load_state_dict(given)
 
 
 class Task(abc.ABC):

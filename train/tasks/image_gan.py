@@ -7,12 +7,14 @@ Karras et al. 2020 do, so it costs a fraction of a step); then "G" with D's weig
 """
 from __future__ import annotations
 
+import abc
 import argparse
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+import gan_demo
 from gan_demo.kinds.cgan import SPEC as CGAN
 from gan_demo.kinds.dcgan import SPEC as DCGAN
 from gan_demo.kinds.dcgan import SUPPORTED_SIZES
@@ -20,7 +22,8 @@ from gan_demo.kinds.dcgan import SUPPORTED_SIZES
 from ..augment import diff_augment, parse_policy
 from ..data import LABELLED, load_image_data
 from ..errors import UsageError
-from .base import Phase, Task, to_unit_range
+from ..run_files import lineage
+from .base import Phase, Task, copy_weights, to_unit_range
 
 
 class ImageGANTask(Task):
@@ -56,6 +59,9 @@ class ImageGANTask(Task):
         parser.add_argument("--r1-gamma", type=float, default=0.0,
                             help="weight of the R1 penalty on D's gradient at real images (0: off)")
         parser.add_argument("--r1-every", type=int, default=16, help="steps between R1 penalties (lazy)")
+        parser.add_argument("--init-from", metavar="MODEL", default=None,
+                            help="start G (and D, when the checkpoint ships one) from a trained model of this kind "
+                                 "and architecture: a shipped name, a run folder or a Hub repo id")
 
     @classmethod
     def validate(cls, args: argparse.Namespace) -> None:
@@ -80,6 +86,8 @@ class ImageGANTask(Task):
     @classmethod
     def option_overrides(cls, args: argparse.Namespace) -> dict:
         extra = {"data": args.data, "augment": args.augment}
+        if args.init_from:
+            extra["init_from"] = args.init_from
         if args.r1_gamma:
             extra.update(r1_gamma=args.r1_gamma, r1_every=args.r1_every)
         return {"ema_decay": args.ema_decay, "extra": extra}
@@ -92,6 +100,30 @@ class ImageGANTask(Task):
     @classmethod
     def load_data(cls, args: argparse.Namespace):
         return load_image_data(args.data, args.image_size, args.channels, limit=args.data_limit or None)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, data) -> "ImageGANTask":
+        task = cls.build(args, data)
+        if args.init_from:
+            task.start_from(args.init_from)
+        return task
+
+    @classmethod
+    @abc.abstractmethod
+    def build(cls, args: argparse.Namespace, data) -> "ImageGANTask":
+        """A fresh task from the flags (networks initialised from the current RNG state)."""
+
+    def start_from(self, name: str) -> None:
+        """Continue a trained model (``--init-from``): its generator, and its discriminator when it ships one (a
+        shipped detective included), replace the fresh networks; the optimisers start afresh. Its card's stages
+        are kept, so the new card still says how the starting weights were made."""
+        model = gan_demo.load(name)
+        if model.payload["kind"] != self.kind:
+            raise UsageError(f"--init-from {name}: a {model.payload['kind']} checkpoint, not {self.kind}")
+        copy_weights(self.generator, model.module, f"--init-from {name}")
+        if model.discriminator is not None:
+            copy_weights(self.networks["D"], model.discriminator, f"--init-from {name} (its discriminator)")
+        self.earlier_stages = lineage(model.payload, "starting weights")
 
     @classmethod
     def config_fields(cls, args: argparse.Namespace, data) -> dict:
@@ -222,7 +254,7 @@ class DCGANTask(ImageGANTask):
         add_mode_seeking_argument(parser, default=0.0)
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace, data) -> "DCGANTask":
+    def build(cls, args: argparse.Namespace, data) -> "DCGANTask":
         config = DCGAN.config_class(**cls.config_fields(args, data))
         return cls(config, DCGAN.generator_class(config), DCGAN.discriminator_class(config),
                    augment=parse_policy(args.augment), mode_seeking=args.mode_seeking, **cls.regularisation(args))
@@ -250,7 +282,7 @@ class CGANTask(ImageGANTask):
         super().validate(args)
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace, data) -> "CGANTask":
+    def build(cls, args: argparse.Namespace, data) -> "CGANTask":
         fields = cls.config_fields(args, data)
         fields.update(num_classes=len(data.class_names), class_names=data.class_names, embed_dim=args.embed_dim,
                       label_input=args.label_input, auxiliary_classifier=args.auxiliary_weight > 0)

@@ -48,7 +48,7 @@ class InfoGANTask(ImageGANTask):
             raise UsageError("--categories must be at least 2; --continuous-codes and the weights at least 0")
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace, data) -> "InfoGANTask":
+    def build(cls, args: argparse.Namespace, data) -> "InfoGANTask":
         fields = cls.config_fields(args, data)
         fields.update(latent_dim=62, categories=args.categories, continuous_codes=args.continuous_codes)
         config = INFOGAN.config_class(**fields)

@@ -62,7 +62,7 @@ class StyleGANTask(ImageGANTask):
         return overrides
 
     @classmethod
-    def from_args(cls, args: argparse.Namespace, data) -> "StyleGANTask":
+    def build(cls, args: argparse.Namespace, data) -> "StyleGANTask":
         config = STYLEGAN.config_class(latent_dim=args.latent_dim, mapping_layers=args.mapping_layers,
                                        channels=data.image_shape[0], image_size=args.image_size,
                                        base_width=args.width, max_width=args.max_width)
