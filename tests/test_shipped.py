@@ -120,6 +120,27 @@ def test_the_emoji_detective_prefers_held_out_emoji_to_noise_and_blank_images():
     assert min(wins.values()) >= 0.95, wins
 
 
+def test_the_clothes_detective_prefers_held_out_clothes_to_noise_and_blank_images():
+    """The cGAN tab's meter with the clothes model: 100 Fashion-MNIST test images, each judged as its own class.
+    The bar is lower than the digits' because D rates the brightest garments fake (a mean pixel of 130 or more,
+    4 % of the test set: near-white pullovers, coats, bags; said in the card); before its fine-tune static beat
+    more than half of these real clothes."""
+    from PIL import Image
+
+    from train.data.core import DataError
+    from train.data.digits import load_fashion_mnist
+
+    try:
+        clothes = load_fashion_mnist("test")
+    except DataError as missing:
+        pytest.skip(f"Fashion-MNIST is not installed here: {missing}")
+    model = gan_demo.load("fashion-cgan")
+    picks = np.random.default_rng(0).choice(len(clothes.images), 100, replace=False)
+    real = [Image.fromarray(clothes.images[i, 0].numpy()) for i in picks]
+    wins = real_beats_junk(model, real, [clothes.class_names[int(clothes.labels[i])] for i in picks])
+    assert min(wins.values()) >= 0.9, wins
+
+
 def test_openmoji_pix2pix_colours_held_out_line_art_closer_to_the_truth_than_the_line_art():
     """PSNR and mean absolute error on the whole held-out test split against the "copy the input" baseline: the
     issue asks for +5 dB (measured: +5.32, in the card), and the output is coloured, not a grey copy."""
