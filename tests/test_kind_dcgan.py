@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import pytest
 import torch
@@ -111,9 +112,12 @@ def test_a_run_continues_a_trained_model_from_its_generator_and_detective(tmp_pa
     assert [stage["role"] for stage in stages] == ["starting weights"]
     assert f"--out {first}" in stages[0]["command"] and stages[0]["steps"] == 2
     assert "starting weights: `python -m train dcgan" in (second / "README.md").read_text()
+    shutil.rmtree(first)  # a resume needs only its own run folder
+    assert main(["dcgan", *tiny, "--init-from", str(first), "--out", str(second), "--resume", "--max-steps", "2"]) == 0
+    assert json.loads((second / "config.json").read_text())["training"]["earlier_stages"] == stages
 
     capsys.readouterr()
-    assert main(["dcgan", *digits, "--width", "16", "--init-from", str(first), "--out", str(tmp_path / "w")]) == 2
+    assert main(["dcgan", *digits, "--width", "16", "--init-from", str(second), "--out", str(tmp_path / "w")]) == 2
     assert "not this architecture (main.0.weight" in capsys.readouterr().err
-    assert main(["cgan", *tiny, "--init-from", str(first), "--out", str(tmp_path / "c")]) == 2
+    assert main(["cgan", *tiny, "--init-from", str(second), "--out", str(tmp_path / "c")]) == 2
     assert "a dcgan checkpoint, not cgan" in capsys.readouterr().err
