@@ -3,7 +3,9 @@ app launched the way app.py launches it."""
 import contextlib
 from pathlib import Path
 
+import numpy as np
 import torch
+from PIL import Image
 
 from gan_demo.checkpoints import save_checkpoint
 from gan_demo.kinds.cgan import CGANConfig
@@ -50,3 +52,14 @@ def launched_app(**launch_options):
         yield demo, url
     finally:
         demo.close()
+
+
+def make_aligned_dataset(root: Path, count: int = 6, size: int = 32) -> Path:
+    """The standard pix2pix layout: NAME/train/*.jpg, each A|B side by side."""
+    rng = np.random.default_rng(1)
+    for split in ("train", "val"):
+        (root / split).mkdir(parents=True)
+        for i in range(count):
+            a = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
+            Image.fromarray(np.concatenate([a, 255 - a], axis=1)).save(root / split / f"{i}.jpg")
+    return root

@@ -14,6 +14,7 @@ from PIL import Image
 
 import gan_demo
 from gan_demo.kinds.dcgan import DCGANConfig, DCGANDiscriminator, DCGANGenerator
+from helpers import make_aligned_dataset
 from safetensors.torch import load_file
 
 from train import precision
@@ -304,17 +305,6 @@ def test_training_killed_with_sigkill_five_times_resumes_each_time_to_a_loadable
                  *run_folder(out)]) == 0
     assert json.loads((out / "config.json").read_text())["training"]["steps"] == steps[-1] + 3
     gan_demo.load(str(out))
-
-
-def make_aligned_dataset(root: Path, count: int = 6, size: int = 32) -> Path:
-    """The standard pix2pix layout: NAME/train/*.jpg, each A|B side by side."""
-    rng = np.random.default_rng(1)
-    for split in ("train", "val"):
-        (root / split).mkdir(parents=True)
-        for i in range(count):
-            a = rng.integers(0, 255, (size, size, 3), dtype=np.uint8)
-            Image.fromarray(np.concatenate([a, 255 - a], axis=1)).save(root / split / f"{i}.jpg")
-    return root
 
 
 def test_pix2pix_trains_on_an_aligned_folder_and_translates(tmp_path):

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from gan_demo import atomic
+from gan_demo.checkpoints import read_config
 from gan_demo.registry import kinds
 
 from . import presets
@@ -124,7 +125,10 @@ def run_training(args: argparse.Namespace, argv: list[str]) -> int:
     data = task.load_data(args)
     log.info("data: %s (%d items)", data.source, len(data))
     torch.manual_seed(args.seed)  # the initial weights depend on the seed alone
-    train_and_publish(args, task.from_args(args, data), data, options)
+    trainer = task.from_args(args, data)
+    if args.resume:  # its card keeps the stages that made its starting weights, though these may be gone by now
+        trainer.earlier_stages = read_config(args.out)["training"].get("earlier_stages", [])
+    train_and_publish(args, trainer, data, options)
     return 0
 
 

@@ -15,7 +15,6 @@ import torch.nn.functional as F
 from torch import nn
 
 import gan_demo
-from gan_demo.checkpoints import read_config
 from gan_demo.kinds.cgan import SPEC as CGAN
 from gan_demo.kinds.dcgan import SPEC as DCGAN
 from gan_demo.kinds.dcgan import SUPPORTED_SIZES
@@ -105,9 +104,7 @@ class ImageGANTask(Task):
     @classmethod
     def from_args(cls, args: argparse.Namespace, data) -> "ImageGANTask":
         task = cls.build(args, data)
-        if args.init_from and args.resume:  # the weights come from the run's state; its card keeps the stages
-            task.earlier_stages = read_config(args.out)["training"].get("earlier_stages", [])
-        elif args.init_from:
+        if args.init_from and not args.resume:  # a resumed run's own state holds the weights
             task.start_from(args.init_from)
         return task
 

@@ -202,11 +202,11 @@ class Pix2PixTask(Task):
             output_mode=args.output_mode, temperature=args.temperature, region_fill=args.region_fill,
             palette=openmoji_palette() if args.output_mode == "palette" else [])
         generator = PIX2PIX.generator_class(config)
-        earlier_stages = lineage(start_from(generator, args.init_from), "starting weights") if args.init_from else []
         task = cls(config, generator, PIX2PIX.discriminator_class(config),
                    l1_weight=args.l1_weight, gan_weight=args.gan_weight, reconstruction=args.reconstruction,
                    jitter=args.jitter, rebalance=args.rebalance, stroke_augment=args.stroke_augment, zoom=args.zoom)
-        task.earlier_stages = earlier_stages
+        if args.init_from and not args.resume:  # a resumed run's own state holds the weights
+            task.earlier_stages = lineage(start_from(generator, args.init_from), "starting weights")
         return task
 
     # ---- a training step ----------------------------------------------------------------------------------------

@@ -130,7 +130,7 @@ class SRGANTask(Task):
                                     upsample_width=args.upsample_width)
         generator = SRGAN.generator_class(config)
         earlier_stages = []
-        if args.init_from:
+        if args.init_from and not args.resume:  # a resumed run's own state holds the weights
             payload, trained = load_generator(args.init_from)
             same_upsampler = trained.config.upsampler_channels == config.upsampler_channels
             for part in ("head", "trunk", "upsample", "tail") if same_upsampler else ("head", "trunk"):
@@ -144,7 +144,7 @@ class SRGANTask(Task):
             payload, teacher = load_generator(args.teacher)
             if teacher.config.scale != config.scale:
                 raise UsageError(f"--teacher {args.teacher} upscales {teacher.config.scale}x, not {config.scale}x")
-            if args.init_from and Path(args.teacher).resolve() == Path(args.init_from).resolve():
+            if earlier_stages and Path(args.teacher).resolve() == Path(args.init_from).resolve():
                 earlier_stages[-1]["role"] = "starting weights and teacher"
             else:
                 earlier_stages = distinct_stages(earlier_stages + lineage(payload, "teacher"))
