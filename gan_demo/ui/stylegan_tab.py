@@ -15,6 +15,9 @@ VIEW = "style"  # the models of kinds registered with this view
 TAB = "stylegan"
 TITLE = "StyleGAN"
 MAX_SEEDS = 8  # per side of the mixing grid
+# First seeds shown: people in openmoji-stylegan (picked from its seeds 0-63 at truncation 0.8), so the first grid
+# is the paper's figure 3 on faces: the column's hairstyle and pose with the row's skin tone, or only its colours
+DEFAULT_ROWS, DEFAULT_COLUMNS, DEFAULT_PAIR = "1, 6, 38", "7, 23, 37, 45", (1, 45)
 # the paper's ranges of layers: (label, value)
 RANGES = [("coarse (4–8 px: pose, shape)", "coarse"), ("middle (features)", "middle"),
           ("fine (the full size: colour, texture)", "fine")]
@@ -98,8 +101,8 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     with gr.Row():
         with gr.Column(scale=1):
             model = gr.Dropdown(names, value=names[0], label="Model")
-            rows = gr.Textbox("1, 2, 3", label="Row seeds (keep their other styles)", elem_id="stylegan-rows")
-            columns = gr.Textbox("10, 11, 12, 13", label="Column seeds (lend their styles)",
+            rows = gr.Textbox(DEFAULT_ROWS, label="Row seeds (keep their other styles)", elem_id="stylegan-rows")
+            columns = gr.Textbox(DEFAULT_COLUMNS, label="Column seeds (lend their styles)",
                                  elem_id="stylegan-columns")
             range_name = gr.Radio(RANGES, value=RANGES[0][1], label="Styles taken from the column seed")
             truncation = gr.Slider(0.0, 1.0, value=0.8, step=0.05, label="Truncation ψ (1: as drawn, 0: the "
@@ -110,8 +113,8 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     gr.Markdown("**Crossover**: seed A's styles up to the chosen layer, seed B's from there on — slide it to see "
                 "where shape stops and colour begins.")
     with gr.Row():
-        seed_a = gr.Number(1, label="Seed A", precision=0, minimum=0)
-        seed_b = gr.Number(2, label="Seed B", precision=0, minimum=0)
+        seed_a = gr.Number(DEFAULT_PAIR[0], label="Seed A", precision=0, minimum=0)
+        seed_b = gr.Number(DEFAULT_PAIR[1], label="Seed B", precision=0, minimum=0)
         crossover = gr.Slider(0, first.num_layers, value=first.num_layers // 2, step=1,
                               label="Crossover layer (0: all B, last: all A)", elem_id="stylegan-crossover")
         pair = gr.Image(label="A, then B from the crossover on", format="png",
