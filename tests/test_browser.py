@@ -94,6 +94,17 @@ def test_moving_a_latent_slider_changes_the_dcgan_image(page, tmp_path):
     assert after != before
 
 
+def test_interpolated_frames_are_shown_large_enough_to_see(page, tmp_path):
+    """The frames are 28 px digits: the strip scales them up (pixels kept sharp) instead of showing them tiny."""
+    page.locator("button:has-text('Interpolate between two seeds')").first.click()
+    page.get_by_role("button", name="Interpolate", exact=True).click()
+    page.wait_for_selector("#dcgan-frames img", timeout=60_000)
+    page.screenshot(path=str(tmp_path / "dcgan-frames.png"))
+    strip = page.locator("#dcgan-frames img")
+    assert strip.evaluate("image => image.naturalHeight") == 28
+    assert strip.bounding_box()["height"] >= 3 * 28
+
+
 def test_picking_a_label_in_the_cgan_tab(browser, app_url, tmp_path):
     page = open_app(browser, f"{app_url}?tab=cgan&model=mnist-cgan", first_image="#cgan-image")
     before = image_source(page, "#cgan-image")

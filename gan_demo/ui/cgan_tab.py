@@ -165,7 +165,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
             label_b = gr.Dropdown(classes, value=classes[-1], label="To label")
             frames = gr.Slider(2, 32, value=10, step=1, label="Frames")
             go = gr.Button("Morph")
-        strip, gif = common.interpolation_outputs_panel()
+        strip, gif = common.interpolation_outputs_panel(TAB)
     with gr.Accordion("Forger against detective: draw a digit the detective believes", open=False):
         with gr.Row():
             drawing = gr.Sketchpad(type="pil", image_mode="RGB", canvas_size=(280, 280), fixed_canvas=True,

@@ -265,7 +265,13 @@ def slider_panel() -> tuple[list[gr.Slider], list[gr.Slider], gr.Button]:
     return sliders, directions, reset
 
 
-def interpolation_outputs_panel():
-    strip = gr.Image(label="Frames", format="png", elem_classes=["pixelated"], interactive=False)
+def strip_display(label: str, elem_id: str) -> gr.Image:
+    """A row of small frames (28 to 64 px each), scaled up to a readable height, pixels kept sharp."""
+    return gr.Image(label=label, format="png", elem_classes=["pixelated", "fill-image"], interactive=False,
+                    height=110, elem_id=elem_id)
+
+
+def interpolation_outputs_panel(tab: str):
+    strip = strip_display("Frames", f"{tab}-frames")
     gif = gr.File(label="Animated GIF")
     return strip, gif

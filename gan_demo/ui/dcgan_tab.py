@@ -109,7 +109,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
             seed_b = gr.Number(value=1, precision=0, minimum=0, label="To seed")
             frames = gr.Slider(2, 32, value=10, step=1, label="Frames")
             go = gr.Button("Interpolate")
-        strip, gif = common.interpolation_outputs_panel()
+        strip, gif = common.interpolation_outputs_panel(TAB)
     query = gr.Textbox(visible=False)
 
     all_sliders = sliders + directions

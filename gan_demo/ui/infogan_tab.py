@@ -100,9 +100,9 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
                            visible=len(first.continuous_codes) > 1, elem_id="infogan-c2")
         with gr.Column(scale=1):
             image = common.display_image("Generated image", "infogan-image")
-    sweeps = [gr.Image(label=label, format="png", elem_classes=["pixelated"], interactive=False, height=110)
-              for label in ("Every category, same z and codes", "Sweep of the first continuous code (−2 … 2)",
-                            "Sweep of the second continuous code (−2 … 2)")]
+    sweeps = [common.strip_display(label, f"{TAB}-{name}") for label, name in (
+        ("Every category, same z and codes", "categories"), ("Sweep of the first continuous code (−2 … 2)", "sweep-1"),
+        ("Sweep of the second continuous code (−2 … 2)", "sweep-2"))]
     gr.Markdown("**Raw latent coordinates** (z): what the codes do not control.")
     with gr.Row():
         z_sliders = common.latent_sliders()
