@@ -156,8 +156,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         with gr.Column(scale=1):
             image = common.display_image("Generated image", "cgan-image")
             meter = gr.Markdown(elem_id="cgan-meter")
-    grid = gr.Image(label="Every class from the same z", format="png", elem_classes=["pixelated"],
-                    interactive=False, height=140)
+    grid = common.strip_display("Every class from the same z", f"{TAB}-classes")
     sliders, directions, reset = common.slider_panel()
     with gr.Accordion("Morph one label into another (same z)", open=False):
         with gr.Row():
