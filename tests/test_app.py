@@ -263,6 +263,8 @@ def test_toy_gan_trains_the_original_gan_on_points(client):
     plot, summary = client.predict("ring", "non-saturating", 300, 0, api_name="/toy_gan")
     assert read(plot).shape[:2] == (420, 420)
     assert "Step 300" in summary and "of 8 modes" in summary
+    _, untrained = client.predict("ring", "non-saturating", 0, 0, api_name="/toy_gan")
+    assert "Step 0" in untrained and "none yet" in untrained and "nan" not in untrained  # no loss before a move
     with pytest.raises(Exception, match="steps"):
         client.predict("ring", "minimax", 10**6, 0, api_name="/toy_gan")
 

@@ -255,7 +255,8 @@ def walk(history: dict, offset: int):
 def slider_panel() -> tuple[list[gr.Slider], list[gr.Slider], gr.Button]:
     """Direction sliders (with a reset) above the raw z sliders."""
     gr.Markdown("**Semantic directions** (principal directions of the generator's first layer, mapped to z): "
-                "0 everywhere is the seed's own image.")
+                "0 everywhere is the seed's own image. A model without them shows none here: "
+                "`python -m train directions NAME` computes them.")
     with gr.Row():
         directions = direction_sliders()
     reset = gr.Button("Reset sliders", size="sm")

@@ -70,7 +70,8 @@ def render(gan: ToyGAN) -> Image.Image:
 
 def stats(gan: ToyGAN) -> str:
     losses = gan.last
-    lines = [f"**Step {gan.steps}** — detective's loss {losses['loss_D']:.3f}, forger's loss {losses['loss_G']:.3f}."]
+    lines = [f"**Step {gan.steps}** — detective's loss {loss_text(losses['loss_D'])}, forger's loss "
+             f"{loss_text(losses['loss_G'])}."]
     real, fake = gan.belief(gan.real_sample(500)).mean(), gan.belief(gan.sample(500)).mean()
     lines.append(f"The detective finds real points {100 * real:.0f} % real and the forger's {100 * fake:.0f} % real.")
     if gan.distribution in ("ring", "grid"):
@@ -78,6 +79,11 @@ def stats(gan: ToyGAN) -> str:
         lines.append(f"The forger covers **{covered} of {modes} modes**; {100 * off:.0f} % of its points lie off "
                      "every mode.")
     return "  \n".join(lines)
+
+
+def loss_text(loss: float) -> str:
+    """A player's last loss; NaN until that player has taken a step."""
+    return "none yet" if np.isnan(loss) else f"{loss:.3f}"
 
 
 def drawn_points(drawing) -> np.ndarray:
