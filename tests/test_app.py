@@ -259,6 +259,18 @@ def test_every_endpoint_has_a_docstring_and_type_hints(demo):
         assert all(p.annotation is not inspect.Parameter.empty for p in hints.values()), fn.api_name
 
 
+def test_the_digit_tabs_open_on_mnist_and_the_colouriser_on_its_palette_model(demo):
+    """A newcomer meets the seeds' own examples first ("give it a 7"), not whichever name sorts first."""
+    import gradio as gr
+
+    pickers = [block for block in demo.blocks.values() if isinstance(block, gr.Dropdown) and block.label == "Model"]
+    for wanted in ("mnist-cgan", "mnist-infogan", "openmoji-pix2pix-palette"):
+        if wanted not in gan_demo.list_models():
+            continue
+        picker = next(p for p in pickers if wanted in [value for _, value in p.choices])
+        assert picker.value == wanted
+
+
 def test_toy_gan_trains_the_original_gan_on_points(client):
     plot, summary = client.predict("ring", "non-saturating", 300, 0, api_name="/toy_gan")
     assert read(plot).shape[:2] == (420, 420)

@@ -13,6 +13,7 @@ from .served import ServedModels
 
 VIEW = "conditional"  # the models of kinds registered with this view
 TAB = "cgan"  # the tab's id in shared links (?tab=...) and element ids
+FIRST_CHOICE = "mnist-cgan"  # the model the tab opens on: the seeds' own example, "give it a 7"
 TITLE = "Conditional GAN"
 
 
@@ -142,7 +143,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         score = model.realness(image, label)
         return f"🕵️ The detective thinks this is **{100 * score:.0f} % real** as a {label}."
 
-    names = served.names(VIEW)
+    names = served.names(VIEW, first=FIRST_CHOICE)
     if not names:
         common.no_models_note(VIEW)
         return None

@@ -14,6 +14,7 @@ from .served import ServedModels
 
 VIEW = "coded"  # the models of kinds registered with this view
 TAB = "infogan"  # the tab's id and element ids
+FIRST_CHOICE = "mnist-infogan"  # the model the tab opens on: the paper's own setup
 TITLE = "InfoGAN"
 SWEEP = 9  # frames of a continuous code's sweep strip
 
@@ -81,7 +82,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
                 + [gr.Slider(label=labels[i], visible=i < len(model.continuous_codes), value=0.0) for i in range(2)]
                 + common.slider_values_for(model, seed)[:common.LATENT_SLIDERS])
 
-    names = served.names(VIEW)
+    names = served.names(VIEW, first=FIRST_CHOICE)
     if not names:
         common.no_models_note(VIEW)
         return None

@@ -67,7 +67,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         except EmptyDrawing as hint:
             return None, str(hint)
 
-    names = sorted(served.names(VIEW), key=lambda name: name != FIRST_CHOICE)
+    names = served.names(VIEW, first=FIRST_CHOICE)
     if not names:
         common.no_models_note(VIEW)
         return None

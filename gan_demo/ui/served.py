@@ -21,9 +21,11 @@ class ServedModels:
         self._lock = threading.Lock()
         self._kinds = shipped_kinds()
 
-    def names(self, *views: str) -> list[str]:
-        """The served models shown by any of ``views`` ("latent", "conditional", "sketch", ...)."""
-        return [name for name, kind_name in self._kinds.items() if kind(kind_name).view in views]
+    def names(self, *views: str, first: str | None = None) -> list[str]:
+        """The served models shown by any of ``views`` ("latent", "conditional", "sketch", ...), in name order but
+        ``first`` (the model a tab opens on, where it is served) at the front."""
+        shown = [name for name, kind_name in self._kinds.items() if kind(kind_name).view in views]
+        return sorted(shown, key=lambda name: name != first)
 
     def get(self, name, *views: str):
         """The loaded model ``name`` if one of ``views`` shows it; a ValueError naming the choices otherwise."""
