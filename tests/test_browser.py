@@ -101,8 +101,19 @@ def test_interpolated_frames_are_shown_large_enough_to_see(page, tmp_path):
     page.wait_for_selector("#dcgan-frames img", timeout=60_000)
     page.screenshot(path=str(tmp_path / "dcgan-frames.png"))
     strip = page.locator("#dcgan-frames img")
-    assert strip.evaluate("image => image.naturalHeight") == 28
-    assert strip.bounding_box()["height"] >= 3 * 28
+    natural_width, natural_height = strip.evaluate("image => [image.naturalWidth, image.naturalHeight]")
+    assert natural_height == 28
+    box = strip.bounding_box()  # the picture is drawn scaled to fit this box, its aspect ratio kept
+    assert min(box["height"], box["width"] * natural_height / natural_width) >= 3 * 28
+
+
+def test_the_cgan_tab_opens_on_mnist_digits(browser, app_url):
+    """A link to the tab without a model opens the seeds' own example ("give it a 7"), not the first name."""
+    if "mnist-cgan" not in gan_demo.list_models():
+        pytest.skip("mnist-cgan is not shipped")
+    page = open_app(browser, f"{app_url}?tab=cgan", first_image="#cgan-image")
+    page.wait_for_timeout(1000)  # the page-load handler that restores a link's view has run
+    assert page.locator("#cgan-model input").input_value() == "mnist-cgan"
 
 
 def test_picking_a_label_in_the_cgan_tab(browser, app_url, tmp_path):

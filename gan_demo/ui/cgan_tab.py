@@ -13,7 +13,6 @@ from .served import ServedModels
 
 VIEW = "conditional"  # the models of kinds registered with this view
 TAB = "cgan"  # the tab's id in shared links (?tab=...) and element ids
-FIRST_CHOICE = "mnist-cgan"  # the model the tab opens on: the seeds' own example, "give it a 7"
 TITLE = "Conditional GAN"
 
 
@@ -143,14 +142,15 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         score = model.realness(image, label)
         return f"🕵️ The detective thinks this is **{100 * score:.0f} % real** as a {label}."
 
-    names = served.names(VIEW, first=FIRST_CHOICE)
+    names = served.names(VIEW)
     if not names:
         common.no_models_note(VIEW)
         return None
     classes = served.get(names[0], VIEW).classes
     with gr.Row():
         with gr.Column(scale=1):
-            model = gr.Dropdown(names, value=names[0], label="Model", allow_custom_value=True)
+            model = gr.Dropdown(names, value=names[0], label="Model", allow_custom_value=True,
+                                elem_id="cgan-model")
             label = gr.Radio(classes, value=default_label(classes), label="Give it a …", elem_id="cgan-label")
             controls = common.SeedControls(TAB)
             seed, truncation = controls.seed, controls.truncation

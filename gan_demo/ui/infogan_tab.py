@@ -14,7 +14,6 @@ from .served import ServedModels
 
 VIEW = "coded"  # the models of kinds registered with this view
 TAB = "infogan"  # the tab's id and element ids
-FIRST_CHOICE = "mnist-infogan"  # the model the tab opens on: the paper's own setup
 TITLE = "InfoGAN"
 SWEEP = 9  # frames of a continuous code's sweep strip
 
@@ -82,7 +81,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
                 + [gr.Slider(label=labels[i], visible=i < len(model.continuous_codes), value=0.0) for i in range(2)]
                 + common.slider_values_for(model, seed)[:common.LATENT_SLIDERS])
 
-    names = served.names(VIEW, first=FIRST_CHOICE)
+    names = served.names(VIEW)
     if not names:
         common.no_models_note(VIEW)
         return None
@@ -102,7 +101,8 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         with gr.Column(scale=1):
             image = common.display_image("Generated image", "infogan-image")
     sweeps = [common.strip_display(label, f"{TAB}-{name}") for label, name in (
-        ("Every category, same z and codes", "categories"), ("Sweep of the first continuous code (−2 … 2)", "sweep-1"),
+        ("Every category, same z and codes", "categories"),
+        ("Sweep of the first continuous code (−2 … 2)", "sweep-1"),
         ("Sweep of the second continuous code (−2 … 2)", "sweep-2"))]
     gr.Markdown("**Raw latent coordinates** (z): what the codes do not control.")
     with gr.Row():

@@ -9,7 +9,7 @@ from PIL import Image
 from ..sketch import EmptyDrawing, checked_image, looks_like_photo, photo_to_edges, prepare_drawing
 from . import common
 from .errors import user_errors
-from .served import ServedModels
+from .served import OPENS_ON, ServedModels
 
 log = logging.getLogger(__name__)
 VIEW = "sketch"  # the models of kinds registered with this view
@@ -18,9 +18,7 @@ TITLE = "Pix2Pix"
 CANVAS = 512
 BRUSH_PX = 10  # about OpenMoji's 2/72 stroke on a 512 px canvas drawn to ~70 % of its size
 EXAMPLE_DIR = Path(__file__).resolve().parent / "examples"
-# the colouriser a drawing meets first: it commits to colours (a heart comes out red), where openmoji-pix2pix,
-# higher on held-out PSNR, paints ambiguous shapes the mean emoji colour (both cards measure both)
-FIRST_CHOICE = "openmoji-pix2pix-palette"
+FIRST_CHOICE = OPENS_ON[VIEW]  # the colouriser a drawing meets first
 
 
 def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
@@ -67,7 +65,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         except EmptyDrawing as hint:
             return None, str(hint)
 
-    names = served.names(VIEW, first=FIRST_CHOICE)
+    names = served.names(VIEW)
     if not names:
         common.no_models_note(VIEW)
         return None

@@ -24,7 +24,7 @@ from .image_gan import ImageGANTask
 class InfoGANTask(ImageGANTask):
     kind = INFOGAN.name
     help = "train an InfoGAN (images from z plus codes it learns to make meaningful)"
-    # translation helps here: without augmentation the MNIST categories' purity fell from 0.65 to 0.51
+    # translation helps here: without augmentation the MNIST categories' purity fell from 0.65 to 0.51 (seed 0)
     greyscale_augment = "translation,cutout"
 
     def __init__(self, config, generator, discriminator, augment: tuple[str, ...] = (), info_weight: float = 1.0,
