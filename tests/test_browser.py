@@ -217,6 +217,17 @@ def test_sliding_the_stylegan_crossover_redraws_the_mixed_pair(browser, app_url,
                                  0.1, "#stylegan-pair", tmp_path)
 
 
+def test_opening_the_cyclegan_and_superres_tabs_shows_their_models_at_work(page, tmp_path):
+    """A newcomer sees a translation and an upscale at once, before finding the examples below."""
+    for kind, tab, output in (("cyclegan", "CycleGAN", "#cyclegan-output"),
+                              ("srgan", "Super-resolution", "#srgan-output")):
+        if not gan_demo.list_models(kind):
+            continue
+        page.get_by_role("tab", name=tab).click()
+        page.wait_for_selector(f"{output} img", timeout=60_000)
+        page.screenshot(path=str(tmp_path / f"{kind}-opened.png"))
+
+
 def pick_an_example(browser, app_url, kind: str, tab: str, example: str, shown: str, timeout: int):
     """Open ``tab``, click the first of its ``example`` items and wait for ``shown`` to hold an image: the page."""
     if not gan_demo.list_models(kind):

@@ -58,6 +58,8 @@ def build_demo(served: ServedModels | None = None, warm_up: bool = True) -> gr.B
                     parts = view.build(demo, served)
                 if parts is not None:
                     pickers[view.VIEW] = parts.picker
+                    if parts.example_on_open is not None:
+                        show_example_on_open(page, *parts.example_on_open)
                     if parts.query is not None:
                         linked[view.TAB] = (page, parts)
             with gr.Tab("Train", id="train"):
@@ -67,6 +69,11 @@ def build_demo(served: ServedModels | None = None, warm_up: bool = True) -> gr.B
         build_api_endpoints(served)
     demo.served = served
     return demo
+
+
+def show_example_on_open(page: gr.Tab, source: gr.Image, example: str) -> None:
+    """Opening the tab with ``source`` empty puts ``example`` there (its change handler then runs the model)."""
+    page.select(lambda current: example if current is None else gr.skip(), source, source, api_visibility="private")
 
 
 def link_tabs_to_url(demo: gr.Blocks, tabs: gr.Tabs, generator_tabs: dict) -> None:

@@ -90,4 +90,4 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     with gr.Row(visible=False):
         api_run = gr.Button()
     api_run.click(cyclegan_translate, [model, source, direction], there, api_name="cyclegan_translate")
-    return common.TabParts(model)
+    return common.TabParts(model, example_on_open=(source, str(examples[0])) if examples else None)

@@ -191,4 +191,4 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     if ends:
         api_blend.click(superres_blend, [faithful_picker, textured_picker, detail_slider, source], upscaled,
                         api_name="superres_blend")
-    return common.TabParts(model)
+    return common.TabParts(model, example_on_open=(source, str(examples[0])) if examples else None)
