@@ -41,7 +41,7 @@ class InfoGANConfig(DCGANConfig):
 class InfoGANGenerator(nn.Module):
     """DCGAN's generator on z, the one-hot category and the continuous codes, concatenated. Measured and left out
     (MNIST, 500 to 3,120 steps): a learned N(0, 1) category embedding, as the conditional GAN's label, or a fully
-    connected layer first, as the paper's generator, made each category mostly one digit (purity 0.78 to 0.99) but
+    connected layer first, as the paper's generator, made each category mostly one digit (purity 0.78 to 0.97) but
     G ignored z (with the embedding, images of a category varied 0.13 to 0.45 as much as real digits of a class;
     with the layer, the sample grid's rows were identical); a mode-seeking term strong enough to undo that also
     undid the categories; a minibatch-std D, a slower G or a projection D on Q's category guess did not help."""

@@ -59,7 +59,7 @@ def build_demo(served: ServedModels | None = None, warm_up: bool = True) -> gr.B
                 if parts is not None:
                     pickers[view.VIEW] = parts.picker
                     if parts.example_on_open is not None:
-                        show_example_on_open(page, *parts.example_on_open)
+                        show_example_on_first_open(page, *parts.example_on_open)
                     if parts.query is not None:
                         linked[view.TAB] = (page, parts)
             with gr.Tab("Train", id="train"):
@@ -71,9 +71,12 @@ def build_demo(served: ServedModels | None = None, warm_up: bool = True) -> gr.B
     return demo
 
 
-def show_example_on_open(page: gr.Tab, source: gr.Image, example: str) -> None:
-    """Opening the tab with ``source`` empty puts ``example`` there (its change handler then runs the model)."""
-    page.select(lambda current: example if current is None else gr.skip(), source, source, api_visibility="private")
+def show_example_on_first_open(page: gr.Tab, source: gr.Image, example: str) -> None:
+    """The first time a session opens the tab, ``example`` goes into ``source`` (its change handler then runs the
+    model); later openings leave whatever the user put there, or cleared, alone and upload nothing."""
+    opened = gr.State(False)
+    page.select(lambda done: (gr.skip(), True) if done else (example, True), opened, [source, opened],
+                api_visibility="private")
 
 
 def link_tabs_to_url(demo: gr.Blocks, tabs: gr.Tabs, generator_tabs: dict) -> None:

@@ -35,7 +35,7 @@ class TabParts:
 
     picker: gr.Dropdown  # the model picker (refreshed when the Train tab adds a model)
     query: gr.Textbox | None = None  # (hidden) the URL query that reopens what the tab shows, for linked views
-    # (input, example file): opening the tab with that input empty puts the example there, so the model is seen at work
+    # (input, example file): the tab's first opening puts the example there, so the model is seen at work
     example_on_open: tuple[gr.Image, str] | None = None
 
 
