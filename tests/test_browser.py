@@ -49,9 +49,11 @@ def image_source(page, selector):
 
 
 def click_slider(page, slider, fraction):
-    """Click a slider's track at ``fraction`` of its width, as a person drags it there."""
+    """Click a slider's track at ``fraction`` of its width, as a person drags it there (once it has stopped moving:
+    a slider in an opening accordion slides down while it opens)."""
+    slider.scroll_into_view_if_needed()
     box = slider.bounding_box()
-    page.mouse.click(box["x"] + box["width"] * fraction, box["y"] + box["height"] / 2)
+    slider.click(position={"x": box["width"] * fraction, "y": box["height"] / 2})
 
 
 def wait_for_new_image(page, selector, old, timeout=30_000):
@@ -258,10 +260,9 @@ def test_an_example_photo_is_upscaled_and_the_zoom_and_the_blend_follow_their_sl
     page.get_by_text("Blend two models").click()  # the accordion, then its detail slider near its top end
     detail = page.locator("#srgan-detail input[type=range]")
     detail.wait_for(state="visible")
-    detail.scroll_into_view_if_needed()
     click_slider(page, detail, 0.9)
-    blended = wait_for_new_image(page, "#srgan-zoom", after, timeout=60_000)
-    page.wait_for_selector("#srgan-note:has-text('shows the blend')", timeout=30_000)
+    page.wait_for_selector("#srgan-note:has-text('shows the blend')", timeout=60_000)
+    blended = wait_for_new_image(page, "#srgan-zoom", after)
     page.locator("#srgan-examples button.gallery-item").nth(1).click()  # another photo: still the blend
     wait_for_new_image(page, "#srgan-zoom", blended, timeout=60_000)
     page.wait_for_selector("#srgan-note:has-text('shows the blend')", timeout=30_000)
