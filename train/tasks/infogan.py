@@ -24,7 +24,8 @@ from .image_gan import ImageGANTask
 class InfoGANTask(ImageGANTask):
     kind = INFOGAN.name
     help = "train an InfoGAN (images from z plus codes it learns to make meaningful)"
-    # translation helps here: without augmentation the MNIST categories' purity fell from 0.65 to 0.51 (seed 0)
+    # translation helps here: without augmentation the MNIST categories' purity fell from 0.65 to 0.51 (seed 0), and on
+    # all 60,000 digits from 0.73 to 0.42 (seed 4, 4,000 steps): the categories turned into styles
     greyscale_augment = "translation,cutout"
 
     def __init__(self, config, generator, discriminator, augment: tuple[str, ...] = (), info_weight: float = 1.0,
