@@ -218,6 +218,15 @@ def test_bad_arguments_get_one_clear_line(tmp_path, capsys, isolated_cache, argv
     assert len(err) == 1 and err[0].startswith("error:") and message.lower() in err[0].lower()
 
 
+def offline_torchvision(monkeypatch) -> None:
+    import urllib.request
+
+    def offline(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+
+
 def test_fashion_mnist_offline_without_the_debian_package_is_a_clear_error(tmp_path, capsys, isolated_cache,
                                                                          monkeypatch):
     offline_torchvision(monkeypatch)
@@ -252,15 +261,6 @@ def test_fashion_mnist_reads_the_debian_idx_files_with_their_class_names(tmp_pat
     (tmp_path / "train-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b not really gzip")
     with pytest.raises(DataError, match="not a readable IDX file"):
         load_fashion_mnist()
-
-
-def offline_torchvision(monkeypatch) -> None:
-    import urllib.request
-
-    def offline(*args, **kwargs):
-        raise OSError("network unreachable")
-
-    monkeypatch.setattr(urllib.request, "urlopen", offline)
 
 
 def write_mnist_pickle(path: Path, parts) -> None:
