@@ -98,12 +98,11 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         return upscaled_file(blend(faithful, textured, detail), image)
 
     @user_errors
-    def compare(model_name, image, x, y):
-        return compared(served.get(model_name, VIEW), image, x, y)
+    def compare(model_name, image):
+        return compared(served.get(model_name, VIEW), image)
 
     @user_errors
-    def compare_either(mode: str, model_name: str, faithful: str, textured: str, detail, image, x, y,
-                       event: gr.EventData):
+    def compare_either(mode: str, model_name: str, faithful: str, textured: str, detail, image, event: gr.EventData):
         """The comparison with whichever was touched last, the Model dropdown or a control of the blend (one
         listener for both, so an older request of one can never overwrite a newer one of the other); a new photo
         keeps what was shown. Returns the comparison's outputs and the mode."""
@@ -112,22 +111,21 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         elif any(event.target is control for control in (faithful_picker, textured_picker, detail_slider)):
             mode = "blend"
         if mode == "model" or image is None:
-            return (*compare(model_name, image, x, y), mode)
+            return (*compare(model_name, image), mode)
         blended = blend(faithful, textured, detail)
-        return (*compared(blended, image, x, y, caption=f"Model 4x shows the blend {blended.name}."), mode)
+        return (*compared(blended, image, caption=f"Model 4x shows the blend {blended.name}."), mode)
 
-    def compared(model: SuperResolver, image, x, y, caption: str = ""):
-        """Bicubic beside ``model``, both whole and zoomed, a note, and the pair kept for the zoom sliders."""
+    def compared(model: SuperResolver, image, caption: str = ""):
+        """Bicubic beside ``model``, a note, and the pair kept for the zoomed regions (``zoom`` follows)."""
         if image is None:
-            return None, None, None, None, "Pick an example photo or upload one.", None
+            return None, None, "Pick an example photo or upload one.", None
         picture, note = fit_input(image)
         note = " ".join(filter(None, (caption, note)))
         size = (picture.width * model.scale, picture.height * model.scale)
         pair = (picture.resize(size, Image.Resampling.BICUBIC), model.upscale(picture))
-        zooms = zoom(pair, x, y)  # first: it checks x and y, and a file written before a refusal would never be served
         shown_pair = (png_file(pair[0], bicubic.GRADIO_CACHE, "bicubic"),
                       png_file(pair[1], upscaled.GRADIO_CACHE, "upscaled"))
-        return (*shown_pair, *zooms, note, pair)
+        return (*shown_pair, note, pair)
 
     @user_errors
     def zoom(pair, x, y):
@@ -174,17 +172,23 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
                     elem_id="srgan-examples")
     private = {"api_visibility": "private"}
     shown = gr.State()  # (bicubic, model) images of the last comparison
-    shown_outputs = [bicubic, upscaled, bicubic_zoom, upscaled_zoom, note, shown]
+    shown_outputs = [bicubic, upscaled, note, shown]
     if ends:
         mode = gr.State("model")  # what "Model 4x" shows: the Model dropdown's model or the blend
-        gr.on([source.change, model.input, detail_slider.release, faithful_picker.input, textured_picker.input],
-              compare_either, [mode, model, faithful_picker, textured_picker, detail_slider, source, zoom_x, zoom_y],
-              [*shown_outputs, mode], trigger_mode="always_last", **private)
+        comparison = gr.on([source.change, model.input, detail_slider.release, faithful_picker.input,
+                            textured_picker.input], compare_either,
+                           [mode, model, faithful_picker, textured_picker, detail_slider, source],
+                           [*shown_outputs, mode], trigger_mode="always_last", **private)
     else:
-        gr.on([source.change, model.input], compare, [model, source, zoom_x, zoom_y], shown_outputs,
-              trigger_mode="always_last", **private)
-    gr.on([zoom_x.release, zoom_y.release], zoom, [shown, zoom_x, zoom_y], [bicubic_zoom, upscaled_zoom],
-          trigger_mode="always_last", **private)
+        comparison = gr.on([source.change, model.input], compare, [model, source], shown_outputs,
+                           trigger_mode="always_last", **private)
+    # The zoomed regions follow every comparison and every move of a zoom slider, one request at a time in the order
+    # asked (one concurrency group), each reading the sliders when it starts: a slider moved while a slow upscale
+    # runs is never undone by that upscale's end.
+    zoom_request = {"fn": zoom, "inputs": [shown, zoom_x, zoom_y], "outputs": [bicubic_zoom, upscaled_zoom],
+                    "concurrency_id": "srgan-zoom", **private}
+    comparison.then(**zoom_request)
+    gr.on([zoom_x.release, zoom_y.release], trigger_mode="always_last", **zoom_request)
     with gr.Row(visible=False):
         api_run, api_blend = gr.Button(), gr.Button()
     api_run.click(superres, [model, source], upscaled, api_name="superres")
