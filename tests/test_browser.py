@@ -266,3 +266,20 @@ def test_an_example_photo_is_upscaled_and_the_zoom_and_the_blend_follow_their_sl
     page.locator("#srgan-examples button.gallery-item").nth(1).click()  # another photo: still the blend
     wait_for_new_image(page, "#srgan-zoom", blended, timeout=60_000)
     page.wait_for_selector("#srgan-note:has-text('shows the blend')", timeout=30_000)
+
+
+def test_the_blend_asked_for_while_a_photo_still_upscales_is_shown_until_a_model_is_picked(browser, app_url):
+    """A request made while another one runs waits for it (trigger_mode="always_last"), and is still the blend's."""
+    if not gan_demo.list_models("srgan"):
+        pytest.skip("no shipped srgan model")
+    page = open_app(browser, app_url)
+    page.get_by_role("tab", name="Super-resolution").click()
+    page.get_by_text("Blend two models").click()
+    detail = page.locator("#srgan-detail input[type=range]")
+    detail.wait_for(state="visible")
+    page.locator("#srgan-examples button.gallery-item").nth(2).click()  # a photo to upscale: seconds
+    click_slider(page, detail, 0.9)  # at once, while it upscales
+    page.wait_for_selector("#srgan-note:has-text('shows the blend')", timeout=60_000)
+    page.locator("#srgan-model input").click()
+    page.get_by_role("option", name="photo-srresnet").click()
+    page.wait_for_function("() => !document.querySelector('#srgan-note').innerText.includes('blend')", timeout=60_000)

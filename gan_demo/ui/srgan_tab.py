@@ -102,18 +102,13 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         return compared(served.get(model_name, VIEW), image)
 
     @user_errors
-    def compare_either(mode: str, model_name: str, faithful: str, textured: str, detail, image, event: gr.EventData):
-        """The comparison with whichever was touched last, the Model dropdown or a control of the blend (one
-        listener for both, so an older request of one can never overwrite a newer one of the other); a new photo
-        keeps what was shown. Returns the comparison's outputs and the mode."""
-        if event.target is model:
-            mode = "model"
-        elif any(event.target is control for control in (faithful_picker, textured_picker, detail_slider)):
-            mode = "blend"
+    def compare_either(mode: str, model_name: str, faithful: str, textured: str, detail, image):
+        """The comparison with the Model dropdown's model or with the blend, whichever ``mode`` says was touched last
+        (one listener for both, so an older request of one can never overwrite a newer one of the other)."""
         if mode == "model" or image is None:
-            return (*compare(model_name, image), mode)
+            return compare(model_name, image)
         blended = blend(faithful, textured, detail)
-        return (*compared(blended, image, caption=f"Model 4x shows the blend {blended.name}."), mode)
+        return compared(blended, image, caption=f"Model 4x shows the blend {blended.name}.")
 
     def compared(model: SuperResolver, image, caption: str = ""):
         """Bicubic beside ``model``, a note, and the pair kept for the zoomed regions (``zoom`` follows)."""
@@ -142,7 +137,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         return None
     with gr.Row():
         with gr.Column(scale=1):
-            model = gr.Dropdown(names, value=names[0], label="Model")
+            model = gr.Dropdown(names, value=names[0], label="Model", elem_id="srgan-model")
             source = gr.Image(type="pil", image_mode=None, sources=["upload", "clipboard"], label="Your photo",
                               height=220, elem_id="srgan-input")
             zoom_x = gr.Slider(0, 1, value=0.5, step=0.01, label="Zoom: across", elem_id="srgan-zoom-x")
@@ -174,19 +169,23 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     shown = gr.State()  # (bicubic, model) images of the last comparison
     shown_outputs = [bicubic, upscaled, note, shown]
     if ends:
-        mode = gr.State("model")  # what "Model 4x" shows: the Model dropdown's model or the blend
-        comparison = gr.on([source.change, model.input, detail_slider.release, faithful_picker.input,
-                            textured_picker.input], compare_either,
-                           [mode, model, faithful_picker, textured_picker, detail_slider, source],
-                           [*shown_outputs, mode], trigger_mode="always_last", **private)
+        # Which of the two "Model 4x" shows is set in the browser as a control is touched, with the time, whose change
+        # asks for a comparison: a request deferred while another runs (trigger_mode="always_last") is replayed by
+        # Gradio as the event that started the running one, so the request itself cannot say what was touched.
+        mode = gr.Textbox("model", visible=False)
+        touched = gr.Number(0, visible=False)
+        model.input(None, None, [mode, touched], js="() => ['model', Date.now()]", **private)
+        gr.on([detail_slider.release, faithful_picker.input, textured_picker.input], None, None, [mode, touched],
+              js="() => ['blend', Date.now()]", **private)
+        comparison = gr.on([source.change, touched.change], compare_either,
+                           [mode, model, faithful_picker, textured_picker, detail_slider, source], shown_outputs,
+                           trigger_mode="always_last", **private)
     else:
         comparison = gr.on([source.change, model.input], compare, [model, source], shown_outputs,
                            trigger_mode="always_last", **private)
-    # The zoomed regions follow every comparison and every move of a zoom slider, one request at a time in the order
-    # asked (one concurrency group), each reading the sliders when it starts: a slider moved while a slow upscale
-    # runs is never undone by that upscale's end.
-    zoom_request = {"fn": zoom, "inputs": [shown, zoom_x, zoom_y], "outputs": [bicubic_zoom, upscaled_zoom],
-                    "concurrency_id": "srgan-zoom", **private}
+    # The zoomed regions follow every comparison, read from the sliders as it ends, and every move of a zoom slider:
+    # a slider moved while a slow upscale runs is never undone by that upscale's end.
+    zoom_request = {"fn": zoom, "inputs": [shown, zoom_x, zoom_y], "outputs": [bicubic_zoom, upscaled_zoom], **private}
     comparison.then(**zoom_request)
     gr.on([zoom_x.release, zoom_y.release], trigger_mode="always_last", **zoom_request)
     with gr.Row(visible=False):
