@@ -219,6 +219,18 @@ def test_sliding_the_stylegan_crossover_redraws_the_mixed_pair(browser, app_url,
                                  0.1, "#stylegan-pair", tmp_path)
 
 
+def test_every_tab_stays_once_in_the_tab_bar_whichever_is_opened(page):
+    tab_bar = page.get_by_role("tab")
+    names = tab_bar.all_inner_texts()
+    assert len(names) == len(set(names)) >= 9
+    for name in names:
+        page.get_by_role("tab", name=name, exact=True).click()
+        page.wait_for_selector(f"[role=tab][aria-selected=true]:text-is('{name}')")
+    page.wait_for_timeout(1000)  # each tab's content has rendered and registered with the bar
+    assert tab_bar.all_inner_texts() == names
+    assert page.locator("[role=tab][aria-selected=true]").all_inner_texts() == [names[-1]]
+
+
 def test_opening_the_cyclegan_and_superres_tabs_shows_their_models_at_work(page, tmp_path):
     """A newcomer sees a translation and an upscale at once, before finding the examples below."""
     for kind, tab, output in (("cyclegan", "CycleGAN", "#cyclegan-output"),
