@@ -56,8 +56,10 @@ def build_demo(served: ServedModels | None = None, warm_up: bool = True) -> gr.B
             for view in VIEWS:
                 with gr.Tab(view.TITLE, id=view.TAB) as page:
                     parts = view.build(demo, served)
-                    if parts is not None and parts.example_on_open is not None:  # in the tab: Gradio numbers the
-                        show_example_on_first_open(page, *parts.example_on_open)  # tabs by the Tabs' children
+                    # inside the tab: a component among the Tabs' own children shifts Gradio's tab numbering, and
+                    # opening a later tab then showed it twice in the bar, in place of its neighbour
+                    if parts is not None and parts.example_on_open is not None:
+                        show_example_on_first_open(page, *parts.example_on_open)
                 if parts is not None:
                     pickers[view.VIEW] = parts.picker
                     if parts.query is not None:
