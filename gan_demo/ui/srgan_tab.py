@@ -169,9 +169,9 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     shown = gr.State()  # (bicubic, model) images of the last comparison
     shown_outputs = [bicubic, upscaled, note, shown]
     if ends:
-        # Which of the two "Model 4x" shows is set in the browser as a control is touched, with the time, whose change
-        # asks for a comparison: a request deferred while another runs (trigger_mode="always_last") is replayed by
-        # Gradio as the event that started the running one, so the request itself cannot say what was touched.
+        # Touching a control sets, in the browser, which of the two "Model 4x" shows (mode) and when (touched, whose
+        # change asks for the comparison). The request cannot tell by its own event: Gradio replays a request
+        # deferred while another runs (trigger_mode="always_last") as the event that started the running one.
         mode = gr.Textbox("model", visible=False)
         touched = gr.Number(0, visible=False)
         model.input(None, None, [mode, touched], js="() => ['model', Date.now()]", **private)
