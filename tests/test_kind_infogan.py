@@ -1,3 +1,4 @@
+import argparse
 import csv
 
 import pytest
@@ -8,6 +9,8 @@ from gan_demo.kinds.infogan import InfoGANConfig, InfoGANDiscriminator, InfoGANG
 from helpers import tiny_images
 from kind_conformance import KindConformance
 from train.augment import parse_policy
+from train.data.core import ImageData
+from train.errors import UsageError
 from train.loop import fit
 from train.options import TrainOptions
 from train.tasks.infogan import InfoGANTask
@@ -71,3 +74,54 @@ def test_q_learns_to_read_the_codes_back(tmp_path):
         rows = list(csv.DictReader(handle))
     first, last = float(rows[0]["info"]), sum(float(r["info"]) for r in rows[-10:]) / 10
     assert last < 0.7 * first, (first, last)
+
+
+def half_lit_images(n: int) -> ImageData:
+    """Class 0 lights the top half, class 1 the bottom half (a little noise on both): two kinds any net tells apart."""
+    labels = torch.arange(n) % 2
+    images = torch.randint(0, 40, (n, 1, 28, 28), generator=torch.Generator().manual_seed(0), dtype=torch.uint8)
+    for image, label in zip(images, labels):
+        image[:, 14 * int(label):14 * int(label) + 14] += 200
+    return ImageData(images, labels, ["top", "bottom"], source="half-lit test images")
+
+
+def guide_options(**flags) -> argparse.Namespace:
+    return argparse.Namespace(**{"guide_labels": 4, "categories": 2, "seed": 0, **flags})
+
+
+def test_guide_labels_pick_that_many_images_of_each_class_the_same_for_a_seed():
+    data = half_lit_images(40)
+    images, classes = InfoGANTask.guide_images(guide_options(), data)
+    assert classes.tolist().count(0) == classes.tolist().count(1) == 4
+    assert torch.equal(images, InfoGANTask.guide_images(guide_options(), data)[0])
+    assert not torch.equal(images, InfoGANTask.guide_images(guide_options(seed=1), data)[0])
+    assert InfoGANTask.guide_images(guide_options(guide_labels=0), data) is None
+
+
+@pytest.mark.parametrize("flags, message", [({"categories": 3}, "--categories 3"),
+                                            ({"guide_labels": 30}, "fewer images")])
+def test_guide_labels_that_cannot_be_met_are_refused(flags, message):
+    with pytest.raises(UsageError, match=message):
+        InfoGANTask.guide_images(guide_options(**flags), half_lit_images(40))
+
+
+def test_unlabelled_data_cannot_guide_the_category():
+    with pytest.raises(UsageError, match="labelled data"):
+        InfoGANTask.guide_images(guide_options(), tiny_images(8, channels=1, size=28))
+
+
+def test_guided_categories_draw_the_classes_of_the_labelled_images(tmp_path):
+    """Four labelled images per class are enough for category k to draw class k: category 0 lights the top half.
+    (Unguided, the same run's categories were no classes: 22 % and 53 % of their images lit the top, seed 0.)"""
+    torch.manual_seed(0)
+    config = InfoGANConfig(image_size=28, channels=1, base_width=8, latent_dim=12, categories=2)
+    data = half_lit_images(64)
+    task = InfoGANTask(config, InfoGANGenerator(config), InfoGANDiscriminator(config),
+                       guide=InfoGANTask.guide_images(guide_options(), data))
+    fit(task, data, TrainOptions(epochs=60, batch_size=16, device="cpu"), tmp_path, show_progress=False)
+    model = gan_demo.load(tmp_path)
+    for category in (0, 1):
+        images = model.generate_coded(model.sample_z(32, 5), torch.full((32,), category), torch.zeros(32, 2))
+        top, bottom = images[:, :, :14].mean((1, 2, 3)), images[:, :, 14:].mean((1, 2, 3))
+        lit_top = (top > bottom).float().mean().item()
+        assert lit_top == pytest.approx(1.0 - category, abs=0.15), (category, lit_top)

@@ -6,6 +6,12 @@ frozen (fool D, plus the same information loss, which teaches G to make its code
 loss is the cross-entropy of the category plus --continuous-weight times the negative log-likelihood of the
 continuous codes under unit-variance Gaussians (the paper's lambda: 1 for discrete codes, smaller for continuous
 ones, so their term stays on the GAN objective's scale), all times --info-weight.
+
+With --guide-labels N the category is guided by a few labelled real images (semi-supervised InfoGAN, Spurr et al.
+2017): N images per class, picked by --seed, and in every D phase Q also reads the category of 32 of them, with
+cross-entropy against their class times --guide-weight, so category k settles on class k. Unsupervised, as in the
+paper, InfoGAN's categories on the 5,000 MNIST digits stayed about 0.7 pure over 16 seeds and every clustering term
+tried here.
 """
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ from gan_demo.kinds.infogan import SPEC as INFOGAN
 
 from ..augment import diff_augment, parse_policy
 from ..errors import UsageError
+from .base import to_unit_range
 from .image_gan import ImageGANTask
 
 
@@ -28,10 +35,14 @@ class InfoGANTask(ImageGANTask):
     # all 60,000 digits from 0.73 to 0.42 (seed 4, 4,000 steps): the categories turned into styles
     greyscale_augment = "translation,cutout"
 
+    guide_batch = 32  # labelled images Q reads per D phase
+
     def __init__(self, config, generator, discriminator, augment: tuple[str, ...] = (), info_weight: float = 1.0,
-                 continuous_weight: float = 0.1, r1_gamma: float = 0.0, r1_every: int = 16):
+                 continuous_weight: float = 0.1, r1_gamma: float = 0.0, r1_every: int = 16,
+                 guide: tuple[torch.Tensor, torch.Tensor] | None = None, guide_weight: float = 1.0):
         super().__init__(config, generator, discriminator, augment=augment, r1_gamma=r1_gamma, r1_every=r1_every)
         self.info_weight, self.continuous_weight = info_weight, continuous_weight
+        self.guide, self.guide_weight = guide, guide_weight  # guide: (images in [-1, 1], their classes)
 
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
@@ -41,12 +52,26 @@ class InfoGANTask(ImageGANTask):
         parser.add_argument("--info-weight", type=float, default=1.0, help="weight of the information loss")
         parser.add_argument("--continuous-weight", type=float, default=0.1,
                             help="weight of the continuous codes' term within it (the category's is 1)")
+        parser.add_argument("--guide-labels", type=int, default=0, metavar="N",
+                            help="labelled real images per class that guide the category, so that category k "
+                                 "becomes class k (semi-supervised InfoGAN; 0: unsupervised, as the paper)")
+        parser.add_argument("--guide-weight", type=float, default=1.0,
+                            help="weight of Q's cross-entropy on the labelled images")
 
     @classmethod
     def validate(cls, args: argparse.Namespace) -> None:
         super().validate(args)
         if args.categories < 2 or min(args.continuous_codes, args.info_weight, args.continuous_weight) < 0:
             raise UsageError("--categories must be at least 2; --continuous-codes and the weights at least 0")
+        if args.guide_labels < 0 or args.guide_weight < 0:
+            raise UsageError("--guide-labels and --guide-weight must be at least 0")
+
+    @classmethod
+    def option_overrides(cls, args: argparse.Namespace) -> dict:
+        options = super().option_overrides(args)
+        if args.guide_labels:
+            options["extra"].update(guide_labels=args.guide_labels, guide_weight=args.guide_weight)
+        return options
 
     @classmethod
     def build(cls, args: argparse.Namespace, data) -> "InfoGANTask":
@@ -55,7 +80,21 @@ class InfoGANTask(ImageGANTask):
         config = INFOGAN.config_class(**fields)
         return cls(config, INFOGAN.generator_class(config), INFOGAN.discriminator_class(config),
                    augment=parse_policy(args.augment), info_weight=args.info_weight,
-                   continuous_weight=args.continuous_weight, **cls.regularisation(args))
+                   continuous_weight=args.continuous_weight, guide=cls.guide_images(args, data),
+                   guide_weight=args.guide_weight, **cls.regularisation(args))
+
+    @staticmethod
+    def guide_images(args: argparse.Namespace, data) -> tuple[torch.Tensor, torch.Tensor] | None:
+        """--guide-labels images of each class (the same ones for a seed), or None when unsupervised."""
+        if not args.guide_labels:
+            return None
+        if data.labels is None or len(data.class_names) != args.categories:
+            raise UsageError(f"--guide-labels needs labelled data with --categories {args.categories} classes")
+        order = torch.randperm(len(data.labels), generator=torch.Generator().manual_seed(args.seed))
+        picked = torch.cat([order[data.labels[order] == k][:args.guide_labels] for k in range(args.categories)])
+        if len(picked) < args.guide_labels * args.categories:
+            raise UsageError(f"--guide-labels {args.guide_labels}: some class has fewer images than that")
+        return to_unit_range(data.images[picked]), data.labels[picked]
 
     def sample_inputs(self, n: int, device):
         z = torch.randn(n, self.config.latent_dim, device=device)
@@ -87,8 +126,20 @@ class InfoGANTask(ImageGANTask):
         fake_logits, guesses = self.judge(fake.detach(), codes)
         information = self.information_loss(guesses, codes)
         loss = F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean() + information
-        return loss, {"D(x)": torch.sigmoid(real_logits.detach().float()).mean(),
-                      "D(G(z))": torch.sigmoid(fake_logits.detach().float()).mean(), "info": information.detach()}
+        stats = {"D(x)": torch.sigmoid(real_logits.detach().float()).mean(),
+                 "D(G(z))": torch.sigmoid(fake_logits.detach().float()).mean(), "info": information.detach()}
+        if self.guide is not None:
+            guided = self.guide_loss(real.device)
+            loss = loss + guided
+            stats["guide"] = guided.detach()
+        return loss, stats
+
+    def guide_loss(self, device) -> torch.Tensor:
+        """Q's cross-entropy on a random batch of the labelled images."""
+        images, classes = self.guide
+        chosen = torch.randint(0, len(classes), (min(self.guide_batch, len(classes)),))
+        _, (category_logits, _) = self.judge(images[chosen].to(device), None)
+        return self.guide_weight * F.cross_entropy(category_logits.float(), classes[chosen].to(device))
 
     def generator_loss(self, batch: dict):
         fake_logits, guesses = self.judge(batch["fake"], batch["codes"])
