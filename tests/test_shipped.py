@@ -174,7 +174,7 @@ def test_openmoji_pix2pix_palette_colours_first_drawings_as_a_person_expects_in_
     assert distance.max() <= 1  # palette colours only (PIL's rounding aside)
 
 
-INFOGANS = {"mnist-infogan": "mnist", "fashion-infogan": "fashion-mnist"}  # name -> the data its classifier knows
+INFOGANS = {"mnist-infogan": "mnist", "mnist-infogan-guided": "mnist", "fashion-infogan": "fashion-mnist"}  # name -> the data its classifier knows
 
 
 @pytest.mark.parametrize("name", [n for n in INFOGANS if n in SHIPPED])
@@ -205,6 +205,19 @@ def test_an_infogan_draws_what_its_card_says_each_category_and_code_does(name):
             codes[:, index] = value
             means.append(float(moments(model.generate_coded(z, picked, codes))[quantity].mean()))
         assert direction * means[0] < direction * means[1] < direction * means[2], (code, quantity, means)
+
+
+def test_the_guided_infogans_category_k_draws_the_digit_k():
+    """Its promise: the category slider is the digit (fresh z and codes, another seed than the card's)."""
+    from train.tools.classifier import load_classifier
+
+    model, classifier = gan_demo.load("mnist-infogan-guided"), load_classifier("mnist")
+    z = model.sample_z(100, seed=78)
+    for digit in range(10):
+        category, continuous = model.codes(100, seed=78, category=digit)
+        with torch.no_grad():
+            predicted = classifier(model.generate_coded(z, category, continuous)).argmax(1)
+        assert (predicted == digit).float().mean() >= 0.7, digit
 
 
 def test_the_super_resolution_tabs_blend_at_0_85_is_the_shipped_photo_srgan():
