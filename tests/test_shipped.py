@@ -174,7 +174,8 @@ def test_openmoji_pix2pix_palette_colours_first_drawings_as_a_person_expects_in_
     assert distance.max() <= 1  # palette colours only (PIL's rounding aside)
 
 
-INFOGANS = {"mnist-infogan": "mnist", "mnist-infogan-guided": "mnist", "fashion-infogan": "fashion-mnist"}  # name -> the data its classifier knows
+# name -> the data its classifier knows
+INFOGANS = {"mnist-infogan": "mnist", "mnist-infogan-guided": "mnist", "fashion-infogan": "fashion-mnist"}
 
 
 @pytest.mark.parametrize("name", [n for n in INFOGANS if n in SHIPPED])

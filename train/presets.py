@@ -18,8 +18,9 @@ PRESETS: dict[str, tuple[str, str]] = {
                       "infogan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --continuous-weight 0.5 "
                       "--epochs 120 --lr-decay-epochs 60 --save-every 2000 --half-weights --seed 4"),
     "mnist-infogan-guided": ("the shipped MNIST InfoGAN whose category 10 labelled digits per class guide",
-                             "infogan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --continuous-weight 0.5 "
-                             "--guide-labels 10 --epochs 40 --lr-decay-epochs 20 --save-every 500 --half-weights --seed 4"),
+                             "infogan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 "
+                             "--continuous-weight 1.0 --guide-labels 10 --epochs 40 --lr-decay-epochs 20 "
+                             "--save-every 500 --half-weights --seed 4"),
     "fashion-infogan": ("the shipped Fashion-MNIST InfoGAN",
                         "infogan --data fashion-mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 "
                         "--continuous-weight 0.5 --epochs 12 --lr-decay-epochs 6 --save-every 1000 --half-weights"),
