@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass
@@ -42,6 +43,11 @@ class RunningApp:
     url: str
     pid: int
     start_seconds: float  # from launching the process to its first answered request (cold start)
+    log: Path  # the server's stderr, kept while it runs
+
+    def last_words(self, lines: int = 15) -> str:
+        """The end of the server's stderr: why it failed requests, or died, when it did."""
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
 
 
 @contextlib.contextmanager
@@ -52,8 +58,10 @@ def running_app(timeout: float = 180, script: Path = ROOT / "app.py", env: dict 
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = dict(os.environ, **(env or {}), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port))
-    server = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    log = Path(tempfile.mkstemp(prefix="app-stderr-", suffix=".log")[1])
+    with log.open("wb") as stderr:
+        server = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                                  stderr=stderr)
     url = f"http://127.0.0.1:{port}"
     started = time.monotonic()
     try:
@@ -64,12 +72,14 @@ def running_app(timeout: float = 180, script: Path = ROOT / "app.py", env: dict 
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"app.py did not start (exit code {server.poll()})") from None
+                    raise RuntimeError(f"app.py did not start (exit code {server.poll()}):\n"
+                                       f"{log.read_text(errors='replace')[-3000:]}") from None
                 time.sleep(0.25)
-        yield RunningApp(url, server.pid, time.monotonic() - started)
+        yield RunningApp(url, server.pid, time.monotonic() - started, log)
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log.unlink()
 
 
 def percentile(values: list[float], q: float) -> float:
