@@ -218,7 +218,7 @@ def test_the_guided_infogans_category_k_draws_the_digit_k():
         category, continuous = model.codes(100, seed=78, category=digit)
         with torch.no_grad():
             predicted = classifier(model.generate_coded(z, category, continuous)).argmax(1)
-        assert (predicted == digit).float().mean() >= 0.7, digit
+        assert (predicted == digit).float().mean() >= 0.85, digit
 
 
 def test_the_super_resolution_tabs_blend_at_0_85_is_the_shipped_photo_srgan():
