@@ -58,8 +58,9 @@ def running_app(timeout: float = 180, script: Path = ROOT / "app.py", env: dict 
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     env = dict(os.environ, **(env or {}), GRADIO_SERVER_NAME="127.0.0.1", GRADIO_SERVER_PORT=str(port))
-    log = Path(tempfile.mkstemp(prefix="app-stderr-", suffix=".log")[1])
-    with log.open("wb") as stderr:
+    handle, name = tempfile.mkstemp(prefix="app-stderr-", suffix=".log")
+    log = Path(name)
+    with os.fdopen(handle, "wb") as stderr:
         server = subprocess.Popen([sys.executable, str(script)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                   stderr=stderr)
     url = f"http://127.0.0.1:{port}"
