@@ -279,14 +279,19 @@ def mnist_parts(count: int = 15):
     return pixels, labels, ((rows[:8], labels[:8]), (rows[8:12], labels[8:12]), (rows[12:], labels[12:]))
 
 
-def test_mnist_offline_reads_all_training_digits_from_mnist_hubs_file(tmp_path, isolated_cache, monkeypatch):
+def test_mnist_offline_reads_all_training_digits_from_mnist_hubs_file(tmp_path, isolated_cache, monkeypatch,
+                                                                      caplog):
     from train.data.digits import load_mnist
 
     pixels, labels, parts = mnist_parts()
     write_mnist_pickle(tmp_path / "mnist.pkl.gz", parts)
     offline_torchvision(monkeypatch)
     monkeypatch.setenv("GAN_PLAYGROUND_MNIST_PICKLE", str(tmp_path / "mnist.pkl.gz"))
-    data = load_mnist()
+    with caplog.at_level("WARNING"):
+        data = load_mnist()
+    # one line that says both why and what is used instead, not torchvision's report per mirror
+    assert [r.getMessage().count("\n") for r in caplog.records] == [0]
+    assert "could not be downloaded" in caplog.text and "using MNIST, the 12 training digits" in caplog.text
     assert data.images.shape == (12, 1, 28, 28)  # training and validation parts; the test part stays out
     assert torch.equal(data.images.flatten(1), torch.from_numpy(pixels[:12]).byte())
     assert data.labels.tolist() == labels[:12].tolist() and data.class_names[7] == "7"

