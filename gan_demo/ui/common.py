@@ -17,6 +17,7 @@ from .errors import number
 
 LATENT_SLIDERS = 8  # coordinates of z the user can edit directly
 DIRECTION_SLIDERS = 8  # semantic (GANSpace) directions shown when the checkpoint has them
+DIRECTIONS_PER_ROW = 4  # their labels ("direction 1 — 9 % of variance") need the width of a quarter row
 SLIDER_RANGE = 3.0
 DIRECTION_RANGE = 6.0
 GIF_DIR = Path(tempfile.gettempdir()) / "gan_playground_gifs"
@@ -82,9 +83,9 @@ def slider_values_for(model, seed) -> list[float]:
     return [round(float(v), 2) for v in z.clamp(-SLIDER_RANGE, SLIDER_RANGE)] + [0.0] * DIRECTION_SLIDERS
 
 
-def direction_sliders() -> list[gr.Slider]:
+def direction_sliders(numbers: range) -> list[gr.Slider]:
     return [gr.Slider(-DIRECTION_RANGE, DIRECTION_RANGE, value=0.0, step=0.05, label=f"direction {i + 1}",
-                      min_width=160, elem_classes=["direction-slider"]) for i in range(DIRECTION_SLIDERS)]
+                      min_width=160, elem_classes=["direction-slider"]) for i in numbers]
 
 
 def direction_slider_updates(model, values=()) -> list:
@@ -259,8 +260,10 @@ def slider_panel() -> tuple[list[gr.Slider], list[gr.Slider], gr.Button]:
     gr.Markdown("**Semantic directions** (principal directions of the generator's first layer, mapped to z): "
                 "0 everywhere is the seed's own image. A model without them shows none here: "
                 "`python -m train directions NAME` computes them.")
-    with gr.Row():
-        directions = direction_sliders()
+    directions = []
+    for first in range(0, DIRECTION_SLIDERS, DIRECTIONS_PER_ROW):
+        with gr.Row():
+            directions += direction_sliders(range(first, min(first + DIRECTIONS_PER_ROW, DIRECTION_SLIDERS)))
     reset = gr.Button("Reset sliders", size="sm")
     gr.Markdown("**Raw latent coordinates**: each slider is one coordinate of z; the image re-renders on release.")
     with gr.Row():
