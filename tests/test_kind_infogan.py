@@ -3,16 +3,19 @@ import csv
 
 import pytest
 import torch
+from torch import nn
 
 import gan_demo
 from gan_demo.kinds.infogan import InfoGANConfig, InfoGANDiscriminator, InfoGANGenerator
 from helpers import tiny_images
 from kind_conformance import KindConformance
 from train.augment import parse_policy
+from train.cli import main
 from train.data.core import ImageData
 from train.errors import UsageError
 from train.loop import fit
 from train.options import TrainOptions
+from train.tasks.base import copy_weights
 from train.tasks.infogan import InfoGANTask
 
 
@@ -125,3 +128,46 @@ def test_guided_categories_draw_the_classes_of_the_labelled_images(tmp_path):
         top, bottom = images[:, :, :14].mean((1, 2, 3)), images[:, :, 14:].mean((1, 2, 3))
         lit_top = (top > bottom).float().mean().item()
         assert lit_top == pytest.approx(1.0 - category, abs=0.15), (category, lit_top)
+
+
+def test_a_louder_category_must_be_positive():
+    with pytest.raises(ValueError, match="category_gain"):
+        InfoGANConfig(image_size=28, channels=1, category_gain=0.0)
+
+
+def test_reading_z_back_adds_its_squared_error_to_the_information_loss():
+    config = InfoGANConfig(image_size=28, channels=1, base_width=8, latent_dim=12, reads_z=True)
+    task = InfoGANTask(config, InfoGANGenerator(config), InfoGANDiscriminator(config), z_weight=2.0)
+    z, codes = task.sample_inputs(16, "cpu")
+    category_logits = 50 * nn.functional.one_hot(codes[0], 10).float()  # Q sure of the category, and right
+    exact = task.information_loss((category_logits, codes[1], z), codes, z)
+    blind = task.information_loss((category_logits, codes[1], torch.zeros_like(z)), codes, z)
+    assert float(exact) == pytest.approx(0.0, abs=1e-6)
+    assert float(blind) == pytest.approx(2.0 * float(z.square().mean()), rel=1e-5)
+    with pytest.raises(ValueError, match="reads z back"):
+        InfoGANTask(tiny_config(), InfoGANGenerator(tiny_config()), InfoGANDiscriminator(tiny_config()), z_weight=1.0)
+
+
+def test_a_model_whose_q_never_read_z_continues_with_a_fresh_z_head():
+    """--init-from such a model with --z-weight: every trained tensor is copied, the new head keeps its own."""
+    plain = InfoGANDiscriminator(tiny_config())
+    reading = InfoGANDiscriminator(InfoGANConfig(image_size=28, channels=1, base_width=8, latent_dim=12, reads_z=True))
+    fresh_head = reading.z_head[1].weight.detach().clone()
+    copy_weights(reading, plain, "test", fresh=("z_head.",))
+    assert torch.equal(reading.z_head[1].weight, fresh_head)
+    assert all(torch.equal(value, reading.state_dict()[key]) for key, value in plain.state_dict().items())
+    with pytest.raises(UsageError, match="z_head"):
+        copy_weights(InfoGANDiscriminator(reading.config), plain, "test")
+
+
+def test_the_cli_continues_a_plain_infogan_with_a_loud_category_and_q_reading_z(tmp_path):
+    """The shipped model's recipe in small: a plain run, then --init-from it with --category-gain and --z-weight."""
+    flags = ["infogan", "--data", "mnist", "--data-limit", "64", "--epochs", "2", "--batch-size", "16", "--width", "8",
+             "--quiet"]
+    assert main([*flags, "--out", str(tmp_path / "plain")]) == 0
+    assert main([*flags, "--init-from", str(tmp_path / "plain"), "--category-gain", "3", "--z-weight", "10",
+                 "--out", str(tmp_path / "loud")]) == 0
+    model = gan_demo.load(tmp_path / "loud")
+    assert model.config.category_gain == 3.0 and model.config.reads_z and model.discriminator.z_head is not None
+    assert "Earlier stages" in (tmp_path / "loud" / "README.md").read_text()
+    assert main([*flags, "--z-weight", "-1", "--out", str(tmp_path / "bad")]) == 2

@@ -35,16 +35,19 @@ def to_unit_range(images: torch.Tensor) -> torch.Tensor:
     return images.float().div_(127.5).sub_(1.0)
 
 
-def copy_weights(target: nn.Module, source: nn.Module, what: str) -> None:
+def copy_weights(target: nn.Module, source: nn.Module, what: str, fresh: tuple[str, ...] = ()) -> None:
     """``source``'s weights into ``target`` (each tensor cast to the target's dtype: a half-weights checkpoint trains
-    on in fp32), or a UsageError naming the first tensor that one of them lacks or has in another shape."""
+    on in fp32), or a UsageError naming the first tensor that one of them lacks or has in another shape. Tensors
+    under a ``fresh`` prefix (a head the source was trained without) keep their new values when the source lacks
+    them."""
     wanted, given = target.state_dict(), source.state_dict()
-    for key in sorted(wanted.keys() | given.keys()):
+    new_heads = {key for key in wanted.keys() - given.keys() if key.startswith(fresh)} if fresh else set()
+    for key in sorted((wanted.keys() - new_heads) | given.keys()):
         if key not in wanted or key not in given or wanted[key].shape != given[key].shape:
             shapes = [tuple(state[key].shape) if key in state else "missing" for state in (wanted, given)]
             raise UsageError(f"{what}: not this architecture ({key}: {shapes[0]} here, {shapes[1]} there); "
                              f"pass the flags it was trained with (--width, ...)")
-    target.load_state_dict(given)
+    target.load_state_dict({**{key: wanted[key] for key in new_heads}, **given})
 
 
 class Task(abc.ABC):

@@ -33,6 +33,7 @@ class ImageGANTask(Task):
     # DiffAugment for digits and clothes unless --augment says otherwise: none. With translation the MNIST GANs'
     # classifier Fréchet distance was far worse (the cGAN 29.2 with, 12.0 without; the DCGAN 81 with, 60.5 without)
     greyscale_augment = "none"
+    fresh_heads: tuple[str, ...] = ()  # D's heads an --init-from model may lack (they start fresh)
 
     def __init__(self, config, generator: nn.Module, discriminator: nn.Module, augment: tuple[str, ...] = (),
                  mode_seeking: float = 0.0, auxiliary_weight: float = 0.0, r1_gamma: float = 0.0, r1_every: int = 16):
@@ -122,7 +123,8 @@ class ImageGANTask(Task):
             raise UsageError(f"--init-from {name}: a {model.payload['kind']} checkpoint, not {self.kind}")
         copy_weights(self.generator, model.module, f"--init-from {name}")
         if model.discriminator is not None:
-            copy_weights(self.networks["D"], model.discriminator, f"--init-from {name} (its discriminator)")
+            copy_weights(self.networks["D"], model.discriminator, f"--init-from {name} (its discriminator)",
+                         fresh=self.fresh_heads)
         self.earlier_stages = lineage(model.payload, "starting weights")
 
     @classmethod
