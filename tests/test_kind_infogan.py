@@ -160,14 +160,16 @@ def test_a_model_whose_q_never_read_z_continues_with_a_fresh_z_head():
         copy_weights(InfoGANDiscriminator(reading.config), plain, "test")
 
 
-def test_the_cli_continues_a_plain_infogan_with_a_loud_category_and_q_reading_z(tmp_path):
-    """The shipped model's recipe in small: a plain run, then --init-from it with --category-gain and --z-weight."""
+def test_the_cli_continues_a_loud_category_with_q_reading_z(tmp_path):
+    """The shipped model's recipe in small: a loud category, then --init-from it with Q also reading z back. The
+    gain is no tensor shape, so continuing at another gain (the same weights drawing other images) is refused."""
     flags = ["infogan", "--data", "mnist", "--data-limit", "64", "--epochs", "2", "--batch-size", "16", "--width", "8",
              "--quiet"]
-    assert main([*flags, "--out", str(tmp_path / "plain")]) == 0
+    assert main([*flags, "--category-gain", "3", "--out", str(tmp_path / "plain")]) == 0
     assert main([*flags, "--init-from", str(tmp_path / "plain"), "--category-gain", "3", "--z-weight", "10",
                  "--out", str(tmp_path / "loud")]) == 0
     model = gan_demo.load(tmp_path / "loud")
     assert model.config.category_gain == 3.0 and model.config.reads_z and model.discriminator.z_head is not None
     assert "Earlier stages" in (tmp_path / "loud" / "README.md").read_text()
     assert main([*flags, "--z-weight", "-1", "--out", str(tmp_path / "bad")]) == 2
+    assert main([*flags, "--init-from", str(tmp_path / "loud"), "--out", str(tmp_path / "quiet")]) == 2  # gain 1

@@ -121,11 +121,16 @@ class ImageGANTask(Task):
         model = gan_demo.load(name)
         if model.payload["kind"] != self.kind:
             raise UsageError(f"--init-from {name}: a {model.payload['kind']} checkpoint, not {self.kind}")
+        self.check_continuable(model.config, name)
         copy_weights(self.generator, model.module, f"--init-from {name}")
         if model.discriminator is not None:
             copy_weights(self.networks["D"], model.discriminator, f"--init-from {name} (its discriminator)",
                          fresh=self.fresh_heads)
         self.earlier_stages = lineage(model.payload, "starting weights")
+
+    def check_continuable(self, config, name: str) -> None:
+        """A UsageError where ``--init-from``'s model differs from this run in a setting that is no tensor shape
+        (which copy_weights checks): the same weights would compute something else."""
 
     @classmethod
     def config_fields(cls, args: argparse.Namespace, data) -> dict:

@@ -98,6 +98,11 @@ class InfoGANTask(ImageGANTask):
                    continuous_weight=args.continuous_weight, guide=cls.guide_images(args, data),
                    guide_weight=args.guide_weight, z_weight=args.z_weight, **cls.regularisation(args))
 
+    def check_continuable(self, config, name: str) -> None:
+        if config.category_gain != self.config.category_gain:
+            raise UsageError(f"--init-from {name}: trained with --category-gain {config.category_gain:g}, this run has "
+                             f"{self.config.category_gain:g}; pass --category-gain {config.category_gain:g}")
+
     @staticmethod
     def guide_images(args: argparse.Namespace, data) -> tuple[torch.Tensor, torch.Tensor] | None:
         """--guide-labels images of each class (the same ones for a seed), or None when unsupervised."""
