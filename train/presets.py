@@ -14,7 +14,7 @@ PRESETS: dict[str, tuple[str, str]] = {
     "mnist-dcgan": ("the shipped MNIST DCGAN",
                     "dcgan --data mnist --augment none --width 128 --lr-g 1e-3 --lr-d 2e-4 --r1-gamma 1 --epochs 250 "
                     "--lr-decay-epochs 125 --batch-size 64 --save-every 2000 --half-weights --precision fp32"),
-    "mnist-infogan": ("the shipped MNIST InfoGAN",
+    "mnist-infogan": ("the shipped MNIST InfoGAN's base recipe (its card: three stages, from --category-gain 3)",
                       "infogan --data mnist --augment translation --lr-g 1e-3 --lr-d 2e-4 --continuous-weight 0.5 "
                       "--epochs 120 --lr-decay-epochs 60 --save-every 2000 --half-weights --seed 4"),
     "mnist-infogan-guided": ("the shipped MNIST InfoGAN whose category 10 labelled digits per class guide",
