@@ -51,7 +51,7 @@ class InfoGANGenerator(nn.Module):
     discriminator's ``reads_z``) then makes z carry pen and shape again without taking the digit back
     (mnist-infogan: purity 0.85 before, 0.87 after, z's spread 0.69 of real).
     Measured and left out (MNIST, 500 to 9,360 steps): a learned N(0, 1) category embedding, or a fully connected
-    layer first, as the paper's generator, made each category one digit with z dead; the category as the batch
+    layer first, as the paper's generator, made each category mostly one digit with z dead; the category as the batch
     norms' gain and bias made it a pen style and z the digit; a mode-seeking term strong enough to revive z undid
     the categories; a minibatch-std D, a slower G or a projection D on Q's category guess did not help."""
 
