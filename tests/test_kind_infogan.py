@@ -173,3 +173,14 @@ def test_the_cli_continues_a_loud_category_with_q_reading_z(tmp_path):
     assert "Earlier stages" in (tmp_path / "loud" / "README.md").read_text()
     assert main([*flags, "--z-weight", "-1", "--out", str(tmp_path / "bad")]) == 2
     assert main([*flags, "--init-from", str(tmp_path / "loud"), "--out", str(tmp_path / "quiet")]) == 2  # gain 1
+
+
+def test_a_sweep_counts_as_one_way_only_if_every_step_moves_in_the_codes_direction():
+    from train.tools.infogan_metrics import one_way_share
+
+    per_step = torch.tensor([[0.0, 3.0, 0.0, 0.0],  # sweep values x images: up, down, up then flat, up then down
+                             [1.0, 2.0, 1.0, 2.0],
+                             [2.0, 1.0, 1.0, 1.0]])
+    assert one_way_share(per_step, direction=0.4) == 0.25
+    assert one_way_share(per_step, direction=-0.9) == 0.25
+    assert one_way_share(per_step[:, 2:], direction=1.0) == 0.0

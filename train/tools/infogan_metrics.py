@@ -4,7 +4,8 @@
   calls by the most common class (which class that is: what the category became);
 - continuous codes: each code swept from -2 to 2 (beyond the training range [-1, 1], as the paper's figure 2),
   the effect on slant, width and ink measured by image moments, as a Spearman correlation with the code and as
-  the change from -2 to 2 in units of real digits' own spread.
+  the change from -2 to 2 in units of real digits' own spread, and as the share of single images whose sweep moves
+  it one way throughout (the Spearman pools all images, so it also counts how much they differ from each other).
 """
 from __future__ import annotations
 
@@ -38,6 +39,18 @@ def spearman(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((ranks[0] * ranks[1]).sum() / (ranks[0].norm() * ranks[1].norm()).clamp(min=1e-9))
 
 
+def one_way_share(per_step: torch.Tensor, direction: float) -> float:
+    """Share of the columns of ``per_step`` (sweep values x images) that change strictly in ``direction``'s sign
+    at every step of the sweep."""
+    steps = per_step.diff(dim=0) * (1 if direction >= 0 else -1)
+    return float((steps > 0).all(dim=0).float().mean())
+
+
+def describe(quantity: str, effect: dict) -> str:
+    return (f"{quantity} (Spearman {effect['spearman']:+.2f}, one way in {100 * effect['one_way_share']:.0f} % of "
+            f"single images, {effect['range_in_real_std']:+.2f} real std from -2 to 2)")
+
+
 @torch.no_grad()
 def infogan_metrics(model, data_name: str, seed: int) -> dict:
     classifier = load_classifier(data_name)
@@ -62,10 +75,13 @@ def infogan_metrics(model, data_name: str, seed: int) -> dict:
         measured = moments(model.generate_coded(z.repeat(len(SWEEP), 1), category.repeat(len(SWEEP)), codes))
         table[name] = {}
         for quantity, per_image in measured.items():
-            by_value = per_image.view(len(SWEEP), Z_PER_VALUE).mean(1)
-            table[name][quantity] = {"spearman": round(spearman(values, per_image), 3),
+            per_step = per_image.view(len(SWEEP), Z_PER_VALUE)
+            by_value = per_step.mean(1)
+            rho = spearman(values, per_image)
+            table[name][quantity] = {"spearman": round(rho, 3),
                                      "range_in_real_std": round(float((by_value[-1] - by_value[0])
-                                                                      / real[quantity].std()), 2)}
+                                                                      / real[quantity].std()), 2),
+                                     "one_way_share": round(one_way_share(per_step, rho), 3)}
         strongest = max(table[name], key=lambda q: abs(table[name][q]["spearman"]))
         effects[name] = strongest
     return {
@@ -76,11 +92,11 @@ def infogan_metrics(model, data_name: str, seed: int) -> dict:
                     f"(purity): " + ", ".join(f"{k} -> {v['class']} ({100 * v['purity']:.0f} %)"
                                               for k, v in purity.items())},
         "continuous codes": {
-            "value": {name: f"{effects[name]} (Spearman {table[name][effects[name]]['spearman']:+.2f}, "
-                            f"{table[name][effects[name]]['range_in_real_std']:+.2f} real std from -2 to 2)"
-                      for name in effects},
+            "value": {name: describe(quantity, table[name][quantity]) for name, quantity in effects.items()},
             "effects": effects, "table": table,
             "note": f"each code swept over {len(SWEEP)} values from -2 to 2 for {Z_PER_VALUE} z (other codes as "
                     "drawn in training); slant = -mu11/mu02, width = horizontal std of the ink (px), ink = mean "
-                    "brightness; range = mean change from -2 to 2 over the real images' standard deviation"},
+                    "brightness; range = mean change from -2 to 2 over the real images' standard deviation; one way = "
+                    f"the share of the {Z_PER_VALUE} images whose quantity moves in the Spearman's direction at every "
+                    "step"},
     }
