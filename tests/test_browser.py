@@ -214,6 +214,23 @@ def test_moving_an_infogan_code_redraws_its_image(browser, app_url, tmp_path):
                                  "#infogan-image", tmp_path)
 
 
+def test_the_infogan_codes_slider_and_sweep_are_named_by_what_the_picked_model_measured(page, tmp_path):
+    from gan_demo.ui.infogan_tab import code_labels
+
+    names = gan_demo.list_models("infogan")
+    if len(names) < 2:
+        pytest.skip("fewer than two shipped InfoGAN models")
+    page.get_by_role("tab", name="InfoGAN").click()
+    page.wait_for_selector("#infogan-image img", timeout=60_000)
+    for name in (names[0], names[-1]):
+        page.locator("#infogan-model input").click()
+        page.get_by_role("option", name=name, exact=True).click()
+        label = code_labels(gan_demo.load(name))[0]  # e.g. "code 1 — ink"
+        page.wait_for_selector(f"#infogan-c1:has-text('{label}')", timeout=30_000)
+        page.wait_for_selector(f"#infogan-sweep-1:has-text('Sweep of {label}')", timeout=30_000)
+        page.screenshot(path=str(tmp_path / f"{name}.png"))
+
+
 def test_sliding_the_stylegan_crossover_redraws_the_mixed_pair(browser, app_url, tmp_path):
     slide_and_expect_a_new_image(browser, app_url, "stylegan", "StyleGAN", "#stylegan-grid", "#stylegan-crossover",
                                  0.1, "#stylegan-pair", tmp_path)

@@ -271,10 +271,10 @@ def slider_panel() -> tuple[list[gr.Slider], list[gr.Slider], gr.Button]:
     return sliders, directions, reset
 
 
-def strip_display(label: str, elem_id: str) -> gr.Image:
+def strip_display(label: str, elem_id: str, visible: bool = True) -> gr.Image:
     """A row of small frames (28 to 64 px each), scaled up to a readable height, pixels kept sharp."""
     return gr.Image(label=label, format="png", elem_classes=["pixelated", "fill-image"], interactive=False,
-                    height=110, elem_id=elem_id)
+                    height=110, elem_id=elem_id, visible=visible)
 
 
 def interpolation_outputs_panel(tab: str):

@@ -19,9 +19,15 @@ SWEEP = 9  # frames of a continuous code's sweep strip
 
 
 def code_labels(model) -> list[str]:
-    """Slider labels: "code 1 — slant" where the evaluation measured what a code does."""
+    """Slider labels, two whatever the model has: "code 1 — slant" where the evaluation measured what a code
+    does, "(none)" (hidden) past the model's codes."""
     effects = model.payload.get("metrics", {}).get("continuous codes", {}).get("effects", {})
-    return [f"{name} — {effects[name]}" if name in effects else name for name in model.continuous_codes]
+    return ([f"{name} — {effects[name]}" if name in effects else name for name in model.continuous_codes]
+            + ["(none)"] * 2)[:2]
+
+
+def sweep_title(code_label: str) -> str:
+    return f"Sweep of {code_label} (−{CODE_RANGE:g} … {CODE_RANGE:g})"
 
 
 def category_note(model) -> str:
@@ -35,8 +41,7 @@ def category_note(model) -> str:
 
 def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     def codes_of(c1, c2, model):
-        values = [number(c1, "code 1"), number(c2, "code 2")][:len(model.continuous_codes)]
-        return values
+        return [number(c1, "code 1"), number(c2, "code 2")][:len(model.continuous_codes)]
 
     @user_errors
     def infogan_sample(model_name: str, seed: float, category: float, c1: float, c2: float) -> Image.Image:
@@ -76,9 +81,10 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
     @user_errors
     def model_changed(model_name, seed):
         model = served.get(model_name, VIEW)
-        labels = code_labels(model) + ["(none)"] * 2
+        labels, shown = code_labels(model), [i < len(model.continuous_codes) for i in range(2)]
         return ([gr.Slider(maximum=model.categories - 1, value=0), category_note(model)]
-                + [gr.Slider(label=labels[i], visible=i < len(model.continuous_codes), value=0.0) for i in range(2)]
+                + [gr.Slider(label=label, visible=on, value=0.0) for label, on in zip(labels, shown)]
+                + [gr.Image(label=sweep_title(label), visible=on) for label, on in zip(labels, shown)]
                 + common.slider_values_for(model, seed)[:common.LATENT_SLIDERS])
 
     names = served.names(VIEW)
@@ -86,10 +92,10 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
         common.no_models_note(VIEW)
         return None
     first = served.get(names[0], VIEW)
-    labels = code_labels(first) + ["(none)"] * 2
+    labels = code_labels(first)
     with gr.Row():
         with gr.Column(scale=1):
-            model = gr.Dropdown(names, value=names[0], label="Model")
+            model = gr.Dropdown(names, value=names[0], label="Model", elem_id="infogan-model")
             controls = common.SeedControls(TAB)
             seed, truncation = controls.seed, controls.truncation
             category = gr.Slider(0, first.categories - 1, value=0, step=1, label="category",
@@ -100,10 +106,9 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
                            visible=len(first.continuous_codes) > 1, elem_id="infogan-c2")
         with gr.Column(scale=1):
             image = common.display_image("Generated image", "infogan-image")
-    sweeps = [common.strip_display(label, f"{TAB}-{name}") for label, name in (
-        ("Every category, same z and codes", "categories"),
-        ("Sweep of the first continuous code (−2 … 2)", "sweep-1"),
-        ("Sweep of the second continuous code (−2 … 2)", "sweep-2"))]
+    sweeps = [common.strip_display("Every category, same z and codes", f"{TAB}-categories")] + [
+        common.strip_display(sweep_title(label), f"{TAB}-sweep-{i + 1}", visible=i < len(first.continuous_codes))
+        for i, label in enumerate(labels)]
     gr.Markdown("**Raw latent coordinates** (z): what the codes do not control.")
     with gr.Row():
         z_sliders = common.latent_sliders()
@@ -123,7 +128,7 @@ def build(demo: gr.Blocks, served: ServedModels) -> common.TabParts | None:
 
     after_seed(seed.input(lambda: None, None, None, **private))
     controls.after_new_seed(after_seed)
-    model.input(model_changed, [model, seed], [category, note, c1, c2] + z_sliders, **private).then(
+    model.input(model_changed, [model, seed], [category, note, c1, c2] + sweeps[1:] + z_sliders, **private).then(
         render, inputs, outputs, **private)
     with gr.Row(visible=False):
         api_run = gr.Button()
