@@ -160,9 +160,10 @@ def test_a_model_whose_q_never_read_z_continues_with_a_fresh_z_head():
         copy_weights(InfoGANDiscriminator(reading.config), plain, "test")
 
 
-def test_the_cli_continues_a_loud_category_with_q_reading_z(tmp_path):
+def test_the_cli_continues_a_loud_category_with_q_reading_z(tmp_path, capsys):
     """The shipped model's recipe in small: a loud category, then --init-from it with Q also reading z back. The
-    gain is no tensor shape, so continuing at another gain (the same weights drawing other images) is refused."""
+    gain is no tensor shape, so continuing at another gain (the same weights drawing other images) is refused, and
+    so is continuing a Q that read z without --z-weight, each naming the flag to pass."""
     flags = ["infogan", "--data", "mnist", "--data-limit", "64", "--epochs", "2", "--batch-size", "16", "--width", "8",
              "--quiet"]
     assert main([*flags, "--category-gain", "3", "--out", str(tmp_path / "plain")]) == 0
@@ -172,7 +173,13 @@ def test_the_cli_continues_a_loud_category_with_q_reading_z(tmp_path):
     assert model.config.category_gain == 3.0 and model.config.reads_z and model.discriminator.z_head is not None
     assert "Earlier stages" in (tmp_path / "loud" / "README.md").read_text()
     assert main([*flags, "--z-weight", "-1", "--out", str(tmp_path / "bad")]) == 2
-    assert main([*flags, "--init-from", str(tmp_path / "loud"), "--out", str(tmp_path / "quiet")]) == 2  # gain 1
+    capsys.readouterr()
+    assert main([*flags, "--init-from", str(tmp_path / "plain"), "--out", str(tmp_path / "quiet")]) == 2  # gain 1
+    assert "pass --category-gain 3" in capsys.readouterr().err
+    assert main([*flags, "--init-from", str(tmp_path / "loud"), "--category-gain", "3",
+                 "--out", str(tmp_path / "unread")]) == 2
+    assert "pass --z-weight" in capsys.readouterr().err
+    assert not (tmp_path / "quiet").exists() and not (tmp_path / "unread").exists()
 
 
 def test_a_sweep_counts_as_one_way_only_if_every_step_moves_in_the_codes_direction():

@@ -116,8 +116,9 @@ class ImageGANTask(Task):
 
     def start_from(self, name: str) -> None:
         """Continue a trained model (``--init-from``): its generator, and its discriminator when it ships one (a
-        shipped detective included), replace the fresh networks; the optimisers start afresh. Its card's stages
-        are kept, so the new card still says how the starting weights were made."""
+        shipped detective included), replace the fresh networks, except the heads in ``fresh_heads`` that it lacks,
+        which keep their fresh weights; the optimisers start afresh. Its card's stages are kept, so the new card
+        still says how the starting weights were made."""
         model = gan_demo.load(name)
         if model.payload["kind"] != self.kind:
             raise UsageError(f"--init-from {name}: a {model.payload['kind']} checkpoint, not {self.kind}")

@@ -83,6 +83,8 @@ class InfoGANTask(ImageGANTask):
     @classmethod
     def option_overrides(cls, args: argparse.Namespace) -> dict:
         options = super().option_overrides(args)
+        options["extra"].update(info_weight=args.info_weight, continuous_weight=args.continuous_weight,
+                                category_gain=args.category_gain, z_weight=args.z_weight)
         if args.guide_labels:
             options["extra"].update(guide_labels=args.guide_labels, guide_weight=args.guide_weight)
         return options
@@ -102,6 +104,9 @@ class InfoGANTask(ImageGANTask):
         if config.category_gain != self.config.category_gain:
             raise UsageError(f"--init-from {name}: trained with --category-gain {config.category_gain:g}, this run has "
                              f"{self.config.category_gain:g}; pass --category-gain {config.category_gain:g}")
+        if config.reads_z and not self.config.reads_z:
+            raise UsageError(f"--init-from {name}: its Q was trained to read z back; pass --z-weight (its card's "
+                             "command gives the weight)")
 
     @staticmethod
     def guide_images(args: argparse.Namespace, data) -> tuple[torch.Tensor, torch.Tensor] | None:
