@@ -41,7 +41,7 @@ def copy_weights(target: nn.Module, source: nn.Module, what: str, fresh: tuple[s
     under a ``fresh`` prefix (a head the source was trained without) keep their new values when the source lacks
     them."""
     wanted, given = target.state_dict(), source.state_dict()
-    new_heads = {key for key in wanted.keys() - given.keys() if key.startswith(fresh)} if fresh else set()
+    new_heads = {key for key in wanted.keys() - given.keys() if key.startswith(fresh)}  # () matches none
     for key in sorted((wanted.keys() - new_heads) | given.keys()):
         if key not in wanted or key not in given or wanted[key].shape != given[key].shape:
             shapes = [tuple(state[key].shape) if key in state else "missing" for state in (wanted, given)]
