@@ -154,6 +154,40 @@ def test_region_fill_gives_each_enclosed_region_its_likeliest_colour_and_leaves_
         Pix2PixConfig(region_fill=True)
 
 
+def test_region_fill_undoes_the_training_rebalancing_on_the_ink_alone():
+    """Trained with red and green weighted 4x, black 1x: on the drawn line the model says red 45 %, black 40 %
+    (rebalanced odds), which is black once the weights are divided out; inside the ring red stays red."""
+    module = region_filling_generator(class_weights=[0.25, 1.0, 4.0, 4.0])
+    sketch = Image.new("L", (32, 32), 255)
+    ImageDraw.Draw(sketch).ellipse((4, 4, 27, 27), outline=0, width=2)
+    sketches = sketch_batch(sketch, 1)
+    ink, inside = sketches[0, 0] < 0, torch.from_numpy(np.array(fill_of_disc(sketch)) > 0)
+    probabilities = torch.full((1, 4, 32, 32), 0.05)
+    probabilities[0, :, ink] = torch.tensor([0.1, 0.4, 0.45, 0.05])[:, None]
+    probabilities[0, :, inside] = torch.tensor([0.05, 0.05, 0.5, 0.4])[:, None]
+    probabilities[0, 0, ~ink & ~inside] = 0.85
+    with torch.no_grad():
+        image = module.coloured(probabilities.log(), sketches)[0].add(1).mul(127.5).round()
+        rebalanced = region_filling_generator().coloured(probabilities.log(), sketches)[0].add(1).mul(127.5).round()
+    assert (image[:, ink] == 0).all() and (rebalanced[:, ink].T == torch.tensor(RED, dtype=image.dtype)).all()
+    assert torch.equal(image[:, ~ink], rebalanced[:, ~ink])
+    assert (image[:, inside].T == torch.tensor(RED, dtype=image.dtype)).all()
+    with pytest.raises(ValueError, match="one positive weight per palette colour"):
+        dataclasses.replace(module.config, class_weights=[1.0, 2.0])
+
+
+def test_palette_training_records_its_class_weights_in_the_config():
+    """Rebalancing weighs the rare colours up: white paper, on most pixels, weighs least; the config (saved with
+    the model) and the generator's region fill hold the same weights."""
+    config = dataclasses.replace(TINY_CONFIGS["pix2pix"](), input_channels=1, output_mode="palette",
+                                 palette=TINY_PALETTE)
+    task = Pix2PixTask(config, UnetGenerator(config), PatchDiscriminator(config), rebalance=0.5)
+    task.prepare(outline_pairs(8))
+    weights = task.config.class_weights
+    assert len(weights) == len(TINY_PALETTE) and min(weights) == weights[TINY_PALETTE.index("#FFFFFF")] < 1
+    assert torch.allclose(task.generator.class_weights, torch.tensor(weights))
+
+
 def test_region_fill_keeps_apart_the_paper_a_one_pixel_diagonal_line_divides():
     """A square split corner to corner by a 1-px diagonal of ink, each half speckled with the other's colour:
     each half comes out in its own likeliest colour (regions are 4-connected paper, so a diagonal line is a wall),
@@ -180,9 +214,9 @@ def test_region_fill_keeps_apart_the_paper_a_one_pixel_diagonal_line_divides():
         assert (image[:, upper].T == top).all() and (image[:, inside & ~upper].T == bottom).all()
 
 
-def region_filling_generator() -> UnetGenerator:
+def region_filling_generator(class_weights: list[float] = ()) -> UnetGenerator:
     config = dataclasses.replace(TINY_CONFIGS["pix2pix"](), output_mode="palette", palette=TINY_PALETTE,
-                                 region_fill=True)
+                                 region_fill=True, class_weights=list(class_weights))
     return UnetGenerator(config).eval()
 
 
@@ -197,6 +231,13 @@ def paper_and_ink_logits(sketches: torch.Tensor) -> torch.Tensor:
     logits = torch.full((len(sketches), len(TINY_PALETTE), *ink.shape[1:]), -5.0)
     logits[:, 0], logits[:, 1] = torch.where(ink, -5.0, 5.0), torch.where(ink, 5.0, -5.0)
     return logits
+
+
+def fill_of_disc(sketch: Image.Image) -> Image.Image:
+    """1 well inside test_region_fill_undoes_the_training_rebalancing_on_the_ink_alone's ring, 0 elsewhere."""
+    regions = Image.new("L", sketch.size, 0)
+    ImageDraw.Draw(regions).ellipse((7, 7, 24, 24), fill=1)
+    return regions
 
 
 def fill_of(sketch: Image.Image) -> Image.Image:

@@ -10,7 +10,8 @@ classification, Zhang et al. 2016): the last layer gives one logit per palette c
 them to an RGB image by the annealed mean, so an ambiguous shape gets one plausible colour, not the average.
 With ``region_fill`` the model commits further at inference: each patch of paper the ink bounds and the model
 colours gets the one colour likeliest over the whole patch, so a shape the model hesitates about is not speckled
-with two colours (paper it leaves white stays white).
+with two colours (paper it leaves white stays white); the ink itself takes the colour likeliest once the
+training's class rebalancing is divided out (``class_weights``), so outlines come out black, not charcoal.
 """
 from __future__ import annotations
 
@@ -55,6 +56,10 @@ class Pix2PixConfig:
     # palette mode at inference: each region of paper the ink encloses (and the model colours) gets its likeliest
     # colour summed over the region, instead of the annealed mean per pixel
     region_fill: bool = False
+    # palette mode: the weight each colour had in training (``--rebalance``; empty: none recorded). With region
+    # fill the ink's own pixels divide them out: rebalancing pushes every pixel towards the rarer colours, which
+    # fills an ambiguous shape with a bold colour but paints a drawn line charcoal grey instead of black
+    class_weights: list[float] = field(default_factory=list)
 
     def __post_init__(self):
         if self.depth < 5:
@@ -72,6 +77,9 @@ class Pix2PixConfig:
         if self.region_fill and (self.output_mode != "palette" or PAPER not in [c.upper() for c in self.palette]):
             raise ValueError(f"region_fill needs palette mode with white paper ({PAPER}) in the palette: it chooses "
                              f"among the palette's colours and leaves doubtful regions paper")
+        if self.class_weights and (len(self.class_weights) != len(self.palette) or min(self.class_weights) <= 0):
+            raise ValueError(f"class_weights needs one positive weight per palette colour ({len(self.palette)}), "
+                             f"got {len(self.class_weights)}")
 
     @property
     def final_channels(self) -> int:
@@ -140,6 +148,8 @@ class UnetGenerator(nn.Module):
                                              submodule=block, outermost=True, norm=norm, tanh=not palette_mode)
         # not in the weights file: the config holds the palette
         self.register_buffer("colours", palette_tensor(config.palette) if palette_mode else None, persistent=False)
+        self.register_buffer("class_weights", torch.tensor(config.class_weights) if config.class_weights else None,
+                             persistent=False)
         self.apply(init_pix2pix_weights)
 
     def logits(self, images: torch.Tensor) -> torch.Tensor:
@@ -156,14 +166,19 @@ class UnetGenerator(nn.Module):
 
     def coloured(self, raw: torch.Tensor, sketches: torch.Tensor) -> torch.Tensor:
         """``logits``' output for ``sketches`` -> the RGB image: the output itself in rgb mode; in palette mode
-        the annealed mean, or with ``region_fill`` each region's likeliest colour (``region_means``)."""
+        the annealed mean, or with ``region_fill`` each region's likeliest colour (``region_means``) and each ink
+        pixel's likeliest with the training's ``class_weights`` undone."""
         if self.colours is None:
             return raw
         if not self.config.region_fill:
             return self.decode(raw)
         paper = [c.upper() for c in self.config.palette].index(PAPER)
-        probabilities = region_means(torch.softmax(raw.float(), dim=1), sketches, paper)
-        return self.colours.to(raw.dtype)[probabilities.argmax(1)].permute(0, 3, 1, 2)
+        probabilities = torch.softmax(raw.float(), dim=1)
+        chosen = region_means(probabilities, sketches, paper)
+        if self.class_weights is not None:
+            ink = sketches.mean(dim=1, keepdim=True) <= 0  # region_means' paper, the other way round
+            chosen = torch.where(ink, probabilities / self.class_weights[:, None, None], chosen)
+        return self.colours.to(raw.dtype)[chosen.argmax(1)].permute(0, 3, 1, 2)
 
     def decode(self, logits: torch.Tensor) -> torch.Tensor:
         """Palette logits -> RGB in [-1, 1]: the annealed mean at the config's temperature (0: the mode)."""

@@ -220,7 +220,8 @@ class Pix2PixTask(Task):
 
     def prepare(self, data) -> None:
         """Eight training pairs (first stroke variant) for the sample grid: sketch | output | target; in palette
-        mode the class weights, from how often each colour is the nearest to a training pixel."""
+        mode the class weights, from how often each colour is the nearest to a training pixel (the config keeps
+        them)."""
         picks = torch.linspace(0, len(data) - 1, 8).long().to(data.targets.device)
         self.fixed = (to_unit_range(data.sketches[picks, 0]), to_unit_range(data.targets[picks]))
         if self.palette_mode:
@@ -228,6 +229,9 @@ class Pix2PixTask(Task):
             counts = sum(torch.bincount(nearest_colour(to_unit_range(chunk), colours).flatten(),
                                         minlength=len(colours)) for chunk in data.targets.split(64))
             self.weights = class_weights(counts, self.rebalance)
+            # saved with the model, whose region fill divides them out on the ink (Pix2PixConfig.class_weights)
+            self.config.class_weights = [round(float(w), 4) for w in self.weights]
+            self.generator.class_weights = torch.tensor(self.config.class_weights, device=self.weights.device)
 
     def make_batch(self, data, indices: torch.Tensor) -> dict:
         variant = torch.randint(0, data.sketches.shape[1], (len(indices),), device=indices.device)
