@@ -214,7 +214,7 @@ def test_region_fill_keeps_apart_the_paper_a_one_pixel_diagonal_line_divides():
         assert (image[:, upper].T == top).all() and (image[:, inside & ~upper].T == bottom).all()
 
 
-def region_filling_generator(class_weights: list[float] = ()) -> UnetGenerator:
+def region_filling_generator(class_weights: tuple[float, ...] = ()) -> UnetGenerator:
     config = dataclasses.replace(TINY_CONFIGS["pix2pix"](), output_mode="palette", palette=TINY_PALETTE,
                                  region_fill=True, class_weights=list(class_weights))
     return UnetGenerator(config).eval()
