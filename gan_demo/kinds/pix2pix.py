@@ -176,7 +176,7 @@ class UnetGenerator(nn.Module):
         probabilities = torch.softmax(raw.float(), dim=1)
         chosen = region_means(probabilities, sketches, paper)
         if self.class_weights is not None:
-            ink = sketches.mean(dim=1, keepdim=True) <= 0  # region_means' paper, the other way round
+            ink = ~paper_of(sketches)[:, None]
             chosen = torch.where(ink, probabilities / self.class_weights[:, None, None], chosen)
         return self.colours.to(raw.dtype)[chosen.argmax(1)].permute(0, 3, 1, 2)
 
@@ -194,6 +194,11 @@ class UnetGenerator(nn.Module):
 PAPER_DOUBT = 0.1
 
 
+def paper_of(sketches: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) sketches in [-1, 1] -> (N, H, W): True where the drawing is paper (lighter than mid-grey)."""
+    return sketches.mean(dim=1) > 0
+
+
 def region_means(probabilities: torch.Tensor, sketches: torch.Tensor, white: int) -> torch.Tensor:
     """(N, K, H, W) colour probabilities with each pixel's replaced by their mean over its region: the
     4-connected pixels of paper (lighter than mid-grey in ``sketches``) whose likeliest colour is not ``white``;
@@ -201,8 +206,7 @@ def region_means(probabilities: torch.Tensor, sketches: torch.Tensor, white: int
     own."""
     from scipy import ndimage  # 0.2 s to import: paid by the first region fill, not by every kind's start-up
 
-    paper = sketches.mean(dim=1) > 0
-    regions = (paper & (probabilities.argmax(dim=1) != white)).cpu().numpy()
+    regions = (paper_of(sketches) & (probabilities.argmax(dim=1) != white)).cpu().numpy()
     pooled = probabilities.clone()
     for i, mask in enumerate(regions):
         labels, count = ndimage.label(mask)
